@@ -1,0 +1,212 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/northstar-dev/northstar"
+	"github.com/northstar-dev/northstar/transform"
+	"github.com/northstar-dev/northstar/warehouse"
+)
+
+// Engine syncs connectors into the warehouse.
+type Engine struct {
+	DB        *warehouse.DB
+	Transform *transform.Transformer
+	Log       *slog.Logger
+	// OnPage, when set, is called after each stored page (progress display).
+	OnPage func(PageEvent)
+	// CommitTimeout bounds how long a page that was already read may take
+	// to commit after the run's context is cancelled (shutdown).
+	CommitTimeout time.Duration
+}
+
+// PageEvent reports one stored page.
+type PageEvent struct {
+	Connector string
+	RunID     int64
+	Stream    northstar.Stream
+	// Page counts this page; Sofar counts the stream within the run.
+	Page  northstar.Counts
+	Sofar northstar.Counts
+	// Total is the stream's record count according to the source, or -1.
+	Total int64
+}
+
+// Options control one run.
+type Options struct {
+	Full    bool   // ignore cursors and manifests; reconcile keys
+	Trigger string // manual, schedule, api, demo
+}
+
+// Result is the outcome of one run.
+type Result struct {
+	RunID     int64
+	Connector string
+	Status    string
+	Counts    map[northstar.Stream]northstar.Counts
+	Total     northstar.Counts
+	Duration  time.Duration
+	Err       error
+}
+
+// Sync runs one connector now. The returned error is non-nil only when the
+// run could not be recorded at all (warehouse down, connector busy); a
+// run that failed is reported in Result.Status and Result.Err.
+func (e *Engine) Sync(ctx context.Context, name string, src northstar.Source, opt Options) (Result, error) {
+	start := time.Now()
+	log := e.log().With("connector", name)
+	run, err := e.DB.StartRun(ctx, name, warehouse.RunOptions{Full: opt.Full, Trigger: opt.Trigger})
+	if err != nil {
+		return Result{Connector: name, Status: warehouse.StatusFailed, Err: err}, err
+	}
+	log = log.With("run_id", run.ID)
+	log.Info("sync started", "full", opt.Full, "trigger", opt.Trigger)
+
+	status := warehouse.StatusSucceeded
+	var failures []string
+	streams := sortedStreams(src.Streams())
+	for _, s := range streams {
+		if ctx.Err() != nil {
+			status = warehouse.StatusPartial
+			failures = append(failures, "interrupted before stream "+string(s))
+			break
+		}
+		err := e.syncStream(ctx, run, src, s, opt, log.With("stream", string(s)))
+		switch {
+		case err == nil:
+			continue
+		case errors.Is(err, northstar.ErrPartial):
+			status = warehouse.StatusPartial
+			failures = append(failures, fmt.Sprintf("%s: %v", s, err))
+		case ctx.Err() != nil:
+			status = warehouse.StatusPartial
+			failures = append(failures, fmt.Sprintf("%s: interrupted: %v", s, err))
+		default:
+			if status == warehouse.StatusSucceeded {
+				status = warehouse.StatusFailed
+			}
+			failures = append(failures, fmt.Sprintf("%s: %v", s, err))
+			log.Error("stream failed", "stream", string(s), "err", err)
+			continue
+		}
+		break // partial: the remaining streams wait for the next run
+	}
+	if run.Changed() {
+		fctx, cancel := e.commitContext(ctx)
+		if err := run.Finalize(fctx); err != nil {
+			failures = append(failures, err.Error())
+			status = warehouse.StatusFailed
+		}
+		cancel()
+	}
+	var runErr error
+	if len(failures) > 0 {
+		runErr = errors.New(strings.Join(failures, "; "))
+	}
+	if err := run.Finish(status, runErr); err != nil {
+		log.Error("record run end", "err", err)
+	}
+	res := Result{RunID: run.ID, Connector: name, Status: status, Counts: run.Counts(), Total: run.Total(),
+		Duration: time.Since(start), Err: runErr}
+	t := res.Total
+	log.Info("sync finished", "status", status, "duration", res.Duration.Round(time.Millisecond),
+		"read", t.Read, "inserted", t.Inserted, "updated", t.Updated, "unchanged", t.Unchanged,
+		"deleted", t.Deleted, "rejected", t.Rejected, "err", runErr)
+	return res, nil
+}
+
+func (e *Engine) syncStream(ctx context.Context, run *warehouse.Run, src northstar.Source, s northstar.Stream, opt Options, log *slog.Logger) error {
+	var since northstar.Cursor
+	if !opt.Full {
+		c, err := e.DB.Cursor(ctx, run.Connector, s)
+		if err != nil {
+			return err
+		}
+		since = c
+	}
+	log.Debug("extract", "since", since.ModifiedAt, "since_id", since.ID)
+	emit := func(ctx context.Context, b northstar.Batch) error {
+		b.Stream = s
+		rows, rejects := e.Transform.Batch(b)
+		for _, rj := range rejects {
+			log.Debug("record rejected", "source_id", rj.SourceID, "origin", rj.Origin, "reason", rj.Reason)
+		}
+		// A page already read is committed even if shutdown began meanwhile.
+		lctx, cancel := e.commitContext(ctx)
+		defer cancel()
+		c, err := run.Load(lctx, warehouse.Page{Stream: s, Rows: rows, Rejects: rejects, Cursor: b.Cursor, Files: b.Files})
+		if err != nil {
+			return err
+		}
+		if e.OnPage != nil {
+			total := b.Total
+			if total == 0 && len(b.Records) > 0 {
+				total = -1
+			}
+			e.OnPage(PageEvent{Connector: run.Connector, RunID: run.ID, Stream: s, Page: c, Sofar: run.Counts()[s], Total: total})
+		}
+		return ctx.Err()
+	}
+	if err := src.Extract(ctx, s, since, emit); err != nil {
+		return err
+	}
+	if fs, ok := src.(northstar.FullSyncer); ok && opt.Full {
+		return e.reconcile(ctx, run, fs, s, log)
+	}
+	return nil
+}
+
+// reconcile tombstones rows whose keys the upstream no longer lists. An
+// empty key list is treated as suspicious and never empties a table.
+func (e *Engine) reconcile(ctx context.Context, run *warehouse.Run, fs northstar.FullSyncer, s northstar.Stream, log *slog.Logger) error {
+	var n int
+	err := fs.ListKeys(ctx, s, func(ctx context.Context, keys []string) error {
+		n += len(keys)
+		_, err := run.ReconcileKeys(ctx, s, keys, false)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("list keys: %w", err)
+	}
+	if n == 0 {
+		log.Warn("upstream listed no keys; not inferring deletes")
+		return nil
+	}
+	deleted, err := run.ReconcileKeys(ctx, s, nil, true)
+	if err != nil {
+		return err
+	}
+	log.Info("key reconciliation", "keys", n, "inferred_deletes", deleted)
+	return nil
+}
+
+func (e *Engine) commitContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	d := e.CommitTimeout
+	if d <= 0 {
+		d = 2 * time.Minute
+	}
+	return context.WithTimeout(context.WithoutCancel(ctx), d)
+}
+
+func (e *Engine) log() *slog.Logger {
+	if e.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return e.Log
+}
+
+// sortedStreams orders streams as northstar.AllStreams does.
+func sortedStreams(in []northstar.Stream) []northstar.Stream {
+	out := slices.Clone(in)
+	order := northstar.AllStreams()
+	slices.SortStableFunc(out, func(a, b northstar.Stream) int {
+		return slices.Index(order, a) - slices.Index(order, b)
+	})
+	return out
+}

@@ -1,0 +1,209 @@
+package transform
+
+import (
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/northstar-dev/northstar"
+)
+
+// Row is one typed record ready for the warehouse. Values holds the typed
+// columns of TableFor(stream) in order, each nil (SQL NULL) or the value's
+// canonical text (times as RFC 3339 UTC, decimals exact).
+type Row struct {
+	SourceID    string
+	Values      []any
+	ModifiedAt  time.Time
+	Deleted     bool
+	DeleteKind  string
+	DeletedAt   time.Time
+	Payload     json.RawMessage
+	PayloadHash int64
+	// RowHash fingerprints Values and the delete state: a re-read record
+	// with the same RowHash changes nothing in core.
+	RowHash int64
+}
+
+// FX converts amounts to the reporting currency.
+type FX interface {
+	// Rate returns how many units of the reporting currency one unit of
+	// currency is worth on day, and whether a rate is known.
+	Rate(currency string, day time.Time) (decimal.Decimal, bool)
+}
+
+// StaticFX is a fixed rate table (the `fx:` section of the config).
+type StaticFX struct {
+	Reporting string
+	Rates     map[string]decimal.Decimal
+}
+
+// Rate implements FX: the reporting currency is 1, others from the table.
+func (f StaticFX) Rate(currency string, _ time.Time) (decimal.Decimal, bool) {
+	if currency == f.Reporting {
+		return decimal.NewFromInt(1), true
+	}
+	r, ok := f.Rates[currency]
+	return r, ok
+}
+
+// Transformer types records of one source.
+type Transformer struct {
+	// ReportingCurrency is assumed for amounts that carry no currency.
+	ReportingCurrency string
+	FX                FX
+	// Now stamps tombstones that carry no change time.
+	Now func() time.Time
+}
+
+// Batch types every record of b. Records that fail are returned as
+// rejects (after the connector's own rejects); duplicates of a source_id
+// within the page are rejected too, except the last one, which wins.
+func (t *Transformer) Batch(b northstar.Batch) ([]Row, []northstar.Reject) {
+	rows := make([]Row, 0, len(b.Records))
+	rejects := append([]northstar.Reject(nil), b.Rejects...)
+	last := make(map[string]int, len(b.Records))
+	for i, r := range b.Records {
+		last[r.SourceID] = i
+	}
+	for i, r := range b.Records {
+		if j := last[r.SourceID]; j != i && r.SourceID != "" {
+			rejects = append(rejects, reject(r, fmt.Sprintf("duplicate source_id %q in one page: superseded by %s", r.SourceID, b.Records[j].Origin)))
+			continue
+		}
+		row, err := t.Record(b.Stream, r)
+		if err != nil {
+			rejects = append(rejects, reject(r, err.Error()))
+			continue
+		}
+		rows = append(rows, row)
+	}
+	return rows, rejects
+}
+
+func reject(r northstar.Record, reason string) northstar.Reject {
+	p := r.Payload
+	if len(p) == 0 {
+		p, _ = json.Marshal(r.Fields)
+	}
+	return northstar.Reject{SourceID: r.SourceID, Origin: r.Origin, Reason: reason, Payload: p}
+}
+
+// Record types one record of stream s.
+func (t *Transformer) Record(s northstar.Stream, r northstar.Record) (Row, error) {
+	tab, ok := tables[s]
+	if !ok {
+		return Row{}, fmt.Errorf("%w %q", northstar.ErrUnknownStream, s)
+	}
+	id := strings.TrimSpace(r.SourceID)
+	if id == "" {
+		id = strings.TrimSpace(r.Fields["source_id"])
+	}
+	if id == "" {
+		return Row{}, fmt.Errorf("missing source_id")
+	}
+	row := Row{SourceID: id, ModifiedAt: r.ModifiedAt.UTC(), Payload: r.Payload}
+	if row.ModifiedAt.IsZero() {
+		if v := r.Fields["modified_at"]; v != "" {
+			if ts, err := ParseTime(v); err == nil {
+				row.ModifiedAt = ts
+			}
+		}
+	}
+	if r.Deleted || truthy(r.Fields["deleted"]) {
+		row.Deleted = true
+		row.DeleteKind = r.DeleteKind
+		if row.DeleteKind == "" {
+			row.DeleteKind = "soft"
+		}
+		row.DeletedAt = row.ModifiedAt
+		if row.DeletedAt.IsZero() {
+			row.DeletedAt = t.now()
+		}
+	}
+	if len(row.Payload) == 0 {
+		row.Payload, _ = json.Marshal(r.Fields)
+	}
+	row.PayloadHash = hashBytes(row.Payload)
+	if row.Deleted {
+		// A tombstone only marks the stored row; its other fields may be empty.
+		row.Values = make([]any, len(tab.Columns))
+		row.RowHash = hashValues(row.Values, true)
+		return row, nil
+	}
+	c := typer{f: r.Fields, t: t}
+	var vals []any
+	switch s {
+	case northstar.StreamCustomers:
+		vals = c.customer()
+	case northstar.StreamContacts:
+		vals = c.contact()
+	case northstar.StreamOrders:
+		vals = c.order()
+	case northstar.StreamOrderLines:
+		vals = c.orderLine()
+	case northstar.StreamContracts:
+		vals = c.contract()
+	case northstar.StreamSurveyResponses:
+		vals = c.survey()
+	case northstar.StreamSupportCases:
+		vals = c.supportCase()
+	}
+	if c.err != nil {
+		return Row{}, c.err
+	}
+	if row.ModifiedAt.IsZero() {
+		// modified_at is the last column of every table.
+		if ts, ok := vals[len(vals)-1].(string); ok {
+			row.ModifiedAt, _ = time.Parse(time.RFC3339Nano, ts)
+		}
+	} else {
+		vals[len(vals)-1] = formatTime(row.ModifiedAt)
+	}
+	row.Values = vals
+	row.RowHash = hashValues(vals, false)
+	return row, nil
+}
+
+func (t *Transformer) now() time.Time {
+	if t.Now != nil {
+		return t.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func truthy(s string) bool {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true", "1", "yes", "y", "x":
+		return true
+	}
+	return false
+}
+
+func hashBytes(b []byte) int64 {
+	h := fnv.New64a()
+	h.Write(b)
+	return int64(h.Sum64())
+}
+
+func hashValues(vals []any, deleted bool) int64 {
+	h := fnv.New64a()
+	for _, v := range vals {
+		switch x := v.(type) {
+		case nil:
+			h.Write([]byte{0})
+		case string:
+			h.Write([]byte{1})
+			h.Write([]byte(x))
+		}
+		h.Write([]byte{0xff})
+	}
+	if deleted {
+		h.Write([]byte("deleted"))
+	}
+	return int64(h.Sum64())
+}

@@ -1,0 +1,100 @@
+package warehouse
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/lib/pq"
+
+	"github.com/northstar-dev/northstar"
+	"github.com/northstar-dev/northstar/transform"
+)
+
+// factTables are the core tables whose rows reference a source customer.
+var factTables = []string{"core.contacts", "core.orders", "core.contracts", "core.survey_responses", "core.support_cases"}
+
+// Finalize runs the set-based steps that depend on more than one page:
+// facts loaded before their customer get linked, referrers are resolved,
+// and golden customers' first_order_at is recomputed. It is idempotent, so
+// a run killed before it is repaired by the next run.
+func (r *Run) Finalize(ctx context.Context) error {
+	for _, t := range factTables {
+		q := fmt.Sprintf(`UPDATE %s f SET customer_id = cs.customer_id
+			FROM core.customer_sources cs
+			WHERE f.source = $1 AND cs.source = f.source AND cs.source_id = f.customer_source_id
+			  AND f.customer_id IS DISTINCT FROM cs.customer_id`, t)
+		if _, err := r.conn.ExecContext(ctx, q, r.Connector); err != nil {
+			return fmt.Errorf("warehouse: link %s to customers: %w", t, err)
+		}
+	}
+	if _, err := r.conn.ExecContext(ctx, `UPDATE core.customers c SET referrer_customer_id = ref.customer_id, updated_at = now()
+		FROM core.customer_sources cs
+		JOIN core.source_customers sc ON sc.source = cs.source AND sc.source_id = cs.source_id
+		JOIN core.customer_sources ref ON ref.source = sc.source AND ref.source_id = sc.referrer_source_id
+		WHERE cs.source = $1 AND c.customer_id = cs.customer_id
+		  AND c.referrer_customer_id IS DISTINCT FROM ref.customer_id`, r.Connector); err != nil {
+		return fmt.Errorf("warehouse: resolve referrers: %w", err)
+	}
+	if _, err := r.conn.ExecContext(ctx, `UPDATE core.customers c SET first_order_at = f.first, updated_at = now()
+		FROM (SELECT customer_id, min(ordered_at) AS first FROM core.orders
+		      WHERE customer_id IS NOT NULL AND deleted_at IS NULL AND ordered_at IS NOT NULL
+		      GROUP BY customer_id) f
+		WHERE c.customer_id = f.customer_id AND c.first_order_at IS DISTINCT FROM f.first`); err != nil {
+		return fmt.Errorf("warehouse: first orders: %w", err)
+	}
+	return nil
+}
+
+// ReconcileKeys tombstones (delete_kind "inferred") every live row of a
+// stream whose key is not in keys: the complete key set read from the
+// upstream on a full sync. Keys arrive in pages; call with final=true after
+// the last page. The tombstoning happens in one transaction.
+func (r *Run) ReconcileKeys(ctx context.Context, s northstar.Stream, keys []string, final bool) (int64, error) {
+	if _, err := r.conn.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS ns_keys (stream text, source_id text)`); err != nil {
+		return 0, fmt.Errorf("warehouse: key set: %w", err)
+	}
+	if len(keys) > 0 {
+		if _, err := r.conn.ExecContext(ctx, `INSERT INTO ns_keys SELECT $1, unnest($2::text[])`, string(s), pq.Array(keys)); err != nil {
+			return 0, fmt.Errorf("warehouse: key set: %w", err)
+		}
+	}
+	if !final {
+		return 0, nil
+	}
+	tab := transform.TableFor(s)
+	tx, err := r.conn.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback() //nolint:errcheck
+	res, err := tx.ExecContext(ctx, fmt.Sprintf(`UPDATE %s t SET deleted_at = now(), delete_kind = 'inferred', run_id = $2, synced_at = now()
+		WHERE t.source = $1 AND t.deleted_at IS NULL
+		  AND NOT EXISTS (SELECT 1 FROM ns_keys k WHERE k.stream = $3 AND k.source_id = t.source_id)`, tab.Name),
+		r.Connector, r.ID, string(s))
+	if err != nil {
+		return 0, fmt.Errorf("warehouse: reconcile %s: %w", s, err)
+	}
+	n, _ := res.RowsAffected()
+	if _, err := tx.ExecContext(ctx, `UPDATE raw.records t SET deleted_at = now(), run_id = $2, synced_at = now()
+		WHERE t.source = $1 AND t.stream = $3 AND t.deleted_at IS NULL
+		  AND NOT EXISTS (SELECT 1 FROM ns_keys k WHERE k.stream = $3 AND k.source_id = t.source_id)`,
+		r.Connector, r.ID, string(s)); err != nil {
+		return 0, fmt.Errorf("warehouse: reconcile raw %s: %w", s, err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM ns_keys WHERE stream = $1`, string(s)); err != nil {
+		return 0, err
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, err
+	}
+	if n > 0 {
+		r.dirty = true
+		c := r.counts[s]
+		if c == nil {
+			c = &northstar.Counts{}
+			r.counts[s] = c
+		}
+		c.Deleted += n
+	}
+	return n, nil
+}
