@@ -24,57 +24,65 @@ type Config struct {
 // Warehouse says where the warehouse lives. An empty DSN (and no
 // DATABASE_URL) means a managed local PostgreSQL under StateDir.
 type Warehouse struct {
-	DSN               string
-	ReportingCurrency string // default USD
-	Timezone          string // default UTC
+	DSN               string `yaml:"dsn"`
+	ReportingCurrency string `yaml:"reporting_currency"` // default USD
+	Timezone          string `yaml:"timezone"`           // default UTC
 }
 
 // Server configures the daemon's HTTP API.
 type Server struct {
-	Listen          string        // default 127.0.0.1:8470
-	Token           string        // bearer token
-	ShutdownTimeout time.Duration // default 30s
+	Listen          string        `yaml:"listen"`           // default 127.0.0.1:8470
+	Token           string        `yaml:"token"`            // bearer token
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"` // default 30s
 }
 
 // Metrics configures metric refresh.
 type Metrics struct {
-	Schedule             string // cron; default "15 * * * *"
-	CLV                  CLV
-	CSATSatisfied        []int   // default [4, 5]
-	TTVAdoptionThreshold float64 // default 0.8
+	Schedule             string  `yaml:"schedule"` // cron; default "15 * * * *"
+	CLV                  CLV     `yaml:"clv"`
+	CSATSatisfied        []int   `yaml:"csat_satisfied"`         // default [4, 5]
+	TTVAdoptionThreshold float64 `yaml:"ttv_adoption_threshold"` // default 0.8
 }
 
 // CLV configures the BTYD models.
 type CLV struct {
-	TimeUnit     string  // day | week | month; default week
-	Horizon      int     // in time units; default 52
-	DiscountRate float64 // per month; default 0.01
-	Margin       float64 // default 1.0
+	TimeUnit     string  `yaml:"time_unit"`     // day | week | month; default week
+	Horizon      int     `yaml:"horizon"`       // in time units; default 52
+	DiscountRate float64 `yaml:"discount_rate"` // per month; default 0.01
+	Margin       float64 `yaml:"margin"`        // default 1.0
 }
 
 // Identity holds the ordered identity-resolution rules.
 type Identity struct {
-	Rules []IdentityRule
+	Rules []IdentityRule `yaml:"rules"`
 }
 
 // IdentityRule matches source customers on equal values of Match fields,
 // or, with Fuzzy > 0, on Jaro-Winkler similarity of normalised names.
 type IdentityRule struct {
-	Match []string
-	Fuzzy float64
+	Match []string `yaml:"match" ns:"required"`
+	Fuzzy float64  `yaml:"fuzzy"`
 }
 
 // Connector is one configured upstream system. Options holds the section
-// named after Type (e.g. the `salesforce:` mapping); the connector package
-// decodes and validates it with Decode.
+// named after Type (e.g. the `salesforce:` mapping), already ${VAR}-expanded;
+// it is never nil: an absent section is an empty mapping positioned at the
+// connector. The connector's Kind decodes it with DecodeOptions.
 type Connector struct {
 	Name     string
 	Type     string
-	Schedule string
+	Schedule string // cron; empty means the connector only runs on demand
 	Webhook  string // optional URL notified on failed/partial runs
 	Options  *yaml.Node
 	Streams  []StreamSpec
-	Pos      Pos // position of the connector's mapping in the file
+	Pos      Pos    // position of the connector's mapping in the file
+	Path     string // key path of the connector, e.g. connectors[1]
+}
+
+// DecodeOptions decodes c.Options into v with Decode, with key paths
+// such as connectors[1].salesforce.auth.
+func (c *Connector) DecodeOptions(v any) []error {
+	return Decode(c.Pos.File, c.Options, join(c.Path, c.Type), v)
 }
 
 // StreamSpec is one entry under a connector's `streams:`. Node is the whole
@@ -83,9 +91,17 @@ type Connector struct {
 // value in single quotes is a constant).
 type StreamSpec struct {
 	Stream northstar.Stream
-	Node   *yaml.Node
+	Node   *yaml.Node // never nil; an empty stream entry is an empty mapping
 	Fields map[string]string
-	Pos    Pos
+	Pos    Pos    // position of the stream's key
+	Path   string // key path, e.g. connectors[1].streams.orders
+}
+
+// Decode decodes the stream's connector-specific keys into v with Decode.
+// The `fields` key, already parsed into Fields, is skipped, so v needs no
+// field for it.
+func (s *StreamSpec) Decode(v any) []error {
+	return decodeSkipping(s.Pos.File, s.Node, s.Path, v, map[string]bool{"fields": true})
 }
 
 // Pos is a position in the configuration file.

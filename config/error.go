@@ -1,8 +1,12 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"sort"
 	"strings"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/northstar-dev/northstar"
 )
@@ -16,8 +20,12 @@ type Error struct {
 	Msg  string
 }
 
-// Error formats e as "file:line:col: key.path: problem".
+// Error formats e as "file:line:col: key.path: problem"; the key path is
+// left out for problems of the whole document (e.g. YAML syntax errors).
 func (e *Error) Error() string {
+	if e.Path == "" {
+		return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
+	}
 	return fmt.Sprintf("%s:%d:%d: %s: %s", e.File, e.Line, e.Col, e.Path, e.Msg)
 }
 
@@ -39,4 +47,44 @@ func (es Errors) Error() string {
 // Unwrap exposes the individual problems to errors.Is/As.
 func (es Errors) Unwrap() []error { return es }
 
-func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+// Errorf builds a positioned configuration error for node at key path.
+// Connector validators use it for semantic problems (Lookup finds the node
+// of a key); a nil node yields position 0:0.
+func Errorf(file string, node *yaml.Node, path string, format string, args ...any) error {
+	e := &Error{File: file, Path: path, Msg: fmt.Sprintf(format, args...)}
+	if node != nil {
+		e.Line, e.Col = node.Line, node.Column
+	}
+	return e
+}
+
+// positioned returns err as an *Error; a plain error (e.g. from a Kind that
+// did not use Errorf) is placed at pos and path.
+func positioned(err error, pos Pos, path string) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return &Error{File: pos.File, Line: pos.Line, Col: pos.Col, Path: path, Msg: err.Error()}
+}
+
+// finish sorts problems by position (stable, so problems at one position
+// keep the order they were found in) and drops exact duplicates.
+func finish(errs []*Error) Errors {
+	out := errs
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Line != out[j].Line {
+			return out[i].Line < out[j].Line
+		}
+		return out[i].Col < out[j].Col
+	})
+	seen := make(map[string]bool, len(out))
+	var es Errors
+	for _, e := range out {
+		if s := e.Error(); !seen[s] {
+			seen[s] = true
+			es = append(es, e)
+		}
+	}
+	return es
+}

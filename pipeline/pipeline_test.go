@@ -20,7 +20,7 @@ import (
 type memSource struct {
 	records  map[northstar.Stream][]northstar.Record
 	pageSize int
-	failAt   int   // emit this many pages, then return failErr
+	failAt   int // emit this many pages, then return failErr
 	failErr  error
 	keys     map[northstar.Stream][]string
 }
