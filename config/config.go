@@ -113,7 +113,11 @@ type Pos struct {
 
 // Kind validates the connector-specific parts of one connector type.
 // Validate returns every problem it finds, each built with Errorf or
-// returned by Decode, so all errors carry file:line:col and key path.
+// returned by Decode (typically via c.DecodeOptions and StreamSpec.Decode;
+// Lookup finds the node of a key to position an Errorf), so all errors carry
+// file:line:col and key path; a plain error is placed at the connector.
+// Parse calls Validate once per connector of the type, after checking the
+// common keys, with c.Options a mapping; Validate may fill in defaults in c.
 type Kind interface {
 	Validate(c *Connector) []error
 }

@@ -96,7 +96,11 @@ func (d *decoder) decode(n *yaml.Node, path string, v reflect.Value) {
 		v.Set(reflect.ValueOf(n))
 		return
 	}
+	isText := v.CanAddr() && v.Addr().Type().Implements(textUnmarshaler)
 	if isNull(n) {
+		if v.Kind() == reflect.Struct && !isText {
+			d.decodeStruct(emptyMapping(n), path, v, nil) // report missing required keys
+		}
 		return
 	}
 	if v.Kind() == reflect.Pointer {
@@ -110,7 +114,7 @@ func (d *decoder) decode(n *yaml.Node, path string, v reflect.Value) {
 		d.duration(n, path, v)
 		return
 	}
-	if v.CanAddr() && v.Addr().Type().Implements(textUnmarshaler) {
+	if isText {
 		if n.Kind != yaml.ScalarNode {
 			d.want(n, path, "a string")
 			return
@@ -363,14 +367,18 @@ func join(path, key string) string {
 	return path + "." + key
 }
 
-// Lookup returns the value node of key in mapping node (the first one if
-// the key is repeated), or nil if node is not a mapping or lacks the key.
+// Lookup returns the value node of key in mapping node (or in the mapping
+// of a document node), the first one if the key is repeated, or nil if node
+// is not a mapping or lacks the key.
 // Validators use it to position semantic errors made with Errorf.
 func Lookup(node *yaml.Node, key string) *yaml.Node {
 	if node == nil {
 		return nil
 	}
 	node = deref(node)
+	if node.Kind == yaml.DocumentNode && len(node.Content) == 1 {
+		node = deref(node.Content[0])
+	}
 	if node.Kind != yaml.MappingNode {
 		return nil
 	}

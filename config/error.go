@@ -18,6 +18,8 @@ type Error struct {
 	Col  int
 	Path string // key path, e.g. connectors[1].streams.orders.fields.amount
 	Msg  string
+
+	envProblem bool // a ${VAR} expansion problem: hides other errors at its position
 }
 
 // Error formats e as "file:line:col: key.path: problem"; the key path is
@@ -69,9 +71,23 @@ func positioned(err error, pos Pos, path string) *Error {
 }
 
 // finish sorts problems by position (stable, so problems at one position
-// keep the order they were found in) and drops exact duplicates.
+// keep the order they were found in) and drops exact duplicates, and the
+// errors at a value whose ${VAR} expansion failed, which only follow from
+// that failure.
 func finish(errs []*Error) Errors {
-	out := errs
+	type pos struct{ line, col int }
+	env := map[pos]bool{}
+	for _, e := range errs {
+		if e.envProblem {
+			env[pos{e.Line, e.Col}] = true
+		}
+	}
+	out := make([]*Error, 0, len(errs))
+	for _, e := range errs {
+		if e.envProblem || !env[pos{e.Line, e.Col}] {
+			out = append(out, e)
+		}
+	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Line != out[j].Line {
 			return out[i].Line < out[j].Line
