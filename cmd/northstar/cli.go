@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// command is one subcommand of northstar.
+type command struct {
+	name    string
+	args    string // usage after the name
+	summary string
+	// run executes the command with its own flag set already parsed.
+	run func(ctx context.Context, a *app, fs *flag.FlagSet) error
+	// flags declares the command's flags beyond the common ones.
+	flags func(fs *flag.FlagSet, a *app)
+}
+
+// errUsage marks a command-line mistake: exit code 2.
+var errUsage = errors.New("usage")
+
+// errFailedRuns means the command worked but some sync runs did not succeed.
+var errFailedRuns = errors.New("some runs failed or were partial")
+
+func commands() []command {
+	return []command{
+		{name: "demo", summary: "zero-configuration tour: managed PostgreSQL, generated company, sync, summary",
+			run: runDemo, flags: demoFlags},
+		{name: "run", summary: "the daemon: scheduled syncs and metric refresh, HTTP API", run: notYet("run")},
+		{name: "sync", args: "[CONNECTOR…]", summary: "sync now (all connectors if none named); --full re-reads everything",
+			run: runSync, flags: syncFlags},
+		{name: "validate", summary: "check the configuration file (file:line:col errors); --check also connects",
+			run: runValidate, flags: validateFlags},
+		{name: "migrate", summary: "apply warehouse migrations", run: runMigrate},
+		{name: "status", summary: "last run of each connector: status, counts, duration, error", run: runStatus},
+		{name: "metrics", args: "refresh|show", summary: "recompute or print metrics", run: notYet("metrics")},
+		{name: "report", summary: "write the executive HTML report", run: notYet("report")},
+	}
+}
+
+func notYet(name string) func(context.Context, *app, *flag.FlagSet) error {
+	return func(context.Context, *app, *flag.FlagSet) error {
+		return fmt.Errorf("`northstar %s` is not available in this version yet (see README, \"Status\")", name)
+	}
+}
+
+// run parses args and executes a command; it returns the process exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cmds := commands()
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		if len(args) > 1 {
+			args = []string{args[1], "--help"}
+		} else {
+			usage(stdout, cmds)
+			return 0
+		}
+	}
+	if args[0] == "version" || args[0] == "--version" {
+		fmt.Fprintln(stdout, "northstar", version())
+		return 0
+	}
+	var cmd *command
+	for i := range cmds {
+		if cmds[i].name == args[0] {
+			cmd = &cmds[i]
+		}
+	}
+	if cmd == nil {
+		fmt.Fprintf(stderr, "northstar: unknown command %q (run `northstar help`)\n", args[0])
+		return 2
+	}
+	a := &app{stdout: stdout, stderr: stderr}
+	fs := flag.NewFlagSet("northstar "+cmd.name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&a.configPath, "c", "northstar.yaml", "configuration file")
+	fs.StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fs.StringVar(&a.logFormat, "log-format", "auto", "log format: json, text, auto (text on a terminal)")
+	if cmd.flags != nil {
+		cmd.flags(fs, a)
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: northstar %s [flags] %s\n\n%s\n\nflags:\n", cmd.name, cmd.args, cmd.summary)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if err := a.setupLog(); err != nil {
+		fmt.Fprintf(stderr, "northstar %s: %v\n", cmd.name, err)
+		return 2
+	}
+	defer a.close()
+	err := cmd.run(ctx, a, fs)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errFailedRuns):
+		fmt.Fprintf(stderr, "northstar %s: %v\n", cmd.name, err)
+		return 1
+	case errors.Is(err, errUsage):
+		fmt.Fprintf(stderr, "northstar %s: %v\n", cmd.name, err)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "northstar %s: %v\n", cmd.name, oneLine(err))
+		return 1
+	}
+}
+
+// oneLine keeps the first line of an error for the summary; multi-line
+// errors (config errors) are printed whole by their command.
+func oneLine(err error) string {
+	s := err.Error()
+	if strings.Count(s, "\n") > 0 {
+		return strings.ReplaceAll(s, "\n", "\n  ")
+	}
+	return s
+}
+
+func usage(w io.Writer, cmds []command) {
+	fmt.Fprint(w, `northstar — one trustworthy answer to "how much value do we create for our
+customers, and how much do they create for us?"
+
+usage: northstar COMMAND [flags]
+
+commands:
+`)
+	for _, c := range cmds {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, `
+Every command takes -c FILE (default ./northstar.yaml); run
+"northstar COMMAND --help" for its flags. Without warehouse.dsn and
+DATABASE_URL, northstar manages a private PostgreSQL under state_dir.
+`)
+}
+
+func version() string { return "0.1.0-dev" }
