@@ -69,11 +69,24 @@ func (r *Run) Load(ctx context.Context, p Page) (northstar.Counts, error) {
 		if err != nil {
 			return c, err
 		}
-		del, err := l.applyTombstones(ctx)
-		if err != nil {
-			return c, err
+		tombstones := 0
+		for _, row := range p.Rows {
+			if row.Deleted {
+				tombstones++
+			}
 		}
-		if err := l.mergeRaw(ctx); err != nil {
+		var del int64
+		if tombstones > 0 {
+			// Temporary tables have no statistics; without them the planner
+			// scans the whole core table for a handful of tombstones.
+			if _, err := tx.ExecContext(ctx, "ANALYZE "+stageName(p.Stream)); err != nil {
+				return c, fmt.Errorf("warehouse: analyze staging: %w", err)
+			}
+			if del, err = l.applyTombstones(ctx); err != nil {
+				return c, err
+			}
+		}
+		if err := l.mergeRaw(ctx, tombstones > 0); err != nil {
 			return c, err
 		}
 		if p.Stream == northstar.StreamCustomers {
@@ -216,7 +229,7 @@ func (l *loader) applyTombstones(ctx context.Context) (int64, error) {
 }
 
 // mergeRaw stores payloads as received; tombstones only mark the stored payload.
-func (l *loader) mergeRaw(ctx context.Context) error {
+func (l *loader) mergeRaw(ctx context.Context, tombstones bool) error {
 	q := fmt.Sprintf(`INSERT INTO raw.records AS t (source, stream, source_id, payload, payload_hash, modified_at, deleted_at, run_id, synced_at)
 		SELECT $1, $3, s.source_id, s.payload, s.payload_hash, s.modified_at, NULL, $2, now() FROM %[1]s s WHERE NOT s.is_deleted
 		ON CONFLICT (source, stream, source_id) DO UPDATE SET payload = EXCLUDED.payload, payload_hash = EXCLUDED.payload_hash,
@@ -224,6 +237,9 @@ func (l *loader) mergeRaw(ctx context.Context) error {
 		WHERE t.payload_hash <> EXCLUDED.payload_hash OR t.deleted_at IS NOT NULL`, stageName(l.stream))
 	if _, err := l.tx.ExecContext(ctx, q, l.run.Connector, l.run.ID, string(l.stream)); err != nil {
 		return fmt.Errorf("warehouse: merge raw %s: %w", l.stream, err)
+	}
+	if !tombstones {
+		return nil
 	}
 	q = fmt.Sprintf(`UPDATE raw.records t SET deleted_at = s.deleted_at, run_id = $2, synced_at = now()
 		FROM %s s WHERE s.is_deleted AND t.source = $1 AND t.stream = $3 AND t.source_id = s.source_id AND t.deleted_at IS NULL`,
