@@ -137,23 +137,38 @@ func (e *Engine) syncStream(ctx context.Context, run *warehouse.Run, src northst
 		for _, rj := range rejects {
 			log.Debug("record rejected", "source_id", rj.SourceID, "origin", rj.Origin, "reason", rj.Reason)
 		}
-		// A page already read is committed even if shutdown began meanwhile.
-		lctx, cancel := e.commitContext(ctx)
-		defer cancel()
-		c, err := run.Load(lctx, warehouse.Page{Stream: s, Rows: rows, Rejects: rejects, Cursor: b.Cursor, Files: b.Files})
-		if err != nil {
-			return err
+		total := b.Total
+		if total == 0 && len(b.Records) > 0 {
+			total = -1
 		}
+		var onDone func(northstar.Counts)
 		if e.OnPage != nil {
-			total := b.Total
-			if total == 0 && len(b.Records) > 0 {
-				total = -1
+			onDone = func(c northstar.Counts) {
+				e.OnPage(PageEvent{Connector: run.Connector, RunID: run.ID, Stream: s, Page: c, Sofar: run.Counts()[s], Total: total})
 			}
-			e.OnPage(PageEvent{Connector: run.Connector, RunID: run.ID, Stream: s, Page: c, Sofar: run.Counts()[s], Total: total})
+		}
+		// A page already read is committed even if shutdown began meanwhile;
+		// the store runs in the background while the source reads the next page.
+		lctx, cancel := e.commitContext(ctx)
+		err := run.Submit(lctx, warehouse.Page{Stream: s, Rows: rows, Rejects: rejects, Cursor: b.Cursor, Files: b.Files}, func(c northstar.Counts) {
+			cancel()
+			if onDone != nil {
+				onDone(c)
+			}
+		})
+		if err != nil {
+			cancel()
+			return err
 		}
 		return ctx.Err()
 	}
 	if err := src.Extract(ctx, s, since, emit); err != nil {
+		if ferr := run.Flush(); ferr != nil {
+			log.Error("store pending pages", "err", ferr)
+		}
+		return err
+	}
+	if err := run.Flush(); err != nil {
 		return err
 	}
 	if fs, ok := src.(northstar.FullSyncer); ok && opt.Full {

@@ -18,6 +18,9 @@ var factTables = []string{"core.contacts", "core.orders", "core.contracts", "cor
 // and golden customers' first_order_at is recomputed. It is idempotent, so
 // a run killed before it is repaired by the next run.
 func (r *Run) Finalize(ctx context.Context) error {
+	if err := r.Flush(); err != nil {
+		return err
+	}
 	for _, t := range factTables {
 		q := fmt.Sprintf(`UPDATE %s f SET customer_id = cs.customer_id
 			FROM core.customer_sources cs
@@ -50,6 +53,9 @@ func (r *Run) Finalize(ctx context.Context) error {
 // upstream on a full sync. Keys arrive in pages; call with final=true after
 // the last page. The tombstoning happens in one transaction.
 func (r *Run) ReconcileKeys(ctx context.Context, s northstar.Stream, keys []string, final bool) (int64, error) {
+	if err := r.Flush(); err != nil {
+		return 0, err
+	}
 	if _, err := r.conn.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS ns_keys (stream text, source_id text)`); err != nil {
 		return 0, fmt.Errorf("warehouse: key set: %w", err)
 	}
@@ -88,6 +94,8 @@ func (r *Run) ReconcileKeys(ctx context.Context, s northstar.Stream, keys []stri
 		return 0, err
 	}
 	if n > 0 {
+		r.mu.Lock()
+		defer r.mu.Unlock()
 		r.dirty = true
 		c := r.counts[s]
 		if c == nil {

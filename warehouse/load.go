@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/lib/pq"
 
@@ -28,44 +29,65 @@ var stageExtra = []string{"is_deleted", "delete_kind", "deleted_at", "payload", 
 
 func stageName(s northstar.Stream) string { return "ns_stage_" + string(s) }
 
-func (r *Run) ensureStage(ctx context.Context, s northstar.Stream, tab transform.Table) error {
-	if r.staged[s] {
+// session is one warehouse connection of a run with its staging tables.
+type session struct {
+	conn   *sql.Conn
+	staged map[northstar.Stream]bool
+}
+
+func (ss *session) ensureStage(ctx context.Context, s northstar.Stream, tab transform.Table) error {
+	if ss.staged[s] {
 		return nil
 	}
 	q := fmt.Sprintf(`CREATE TEMP TABLE IF NOT EXISTS %s ON COMMIT DELETE ROWS AS
 		SELECT source_id, %s, false AS is_deleted, delete_kind, deleted_at, NULL::jsonb AS payload,
 		       0::bigint AS payload_hash, row_hash FROM %s WITH NO DATA`,
 		stageName(s), strings.Join(tab.Columns, ", "), tab.Name)
-	if _, err := r.conn.ExecContext(ctx, q); err != nil {
+	if _, err := ss.conn.ExecContext(ctx, q); err != nil {
 		return fmt.Errorf("create staging table for %s: %w", s, err)
 	}
-	r.staged[s] = true
+	ss.staged[s] = true
 	return nil
 }
 
-// Load stores one page in one transaction: COPY into the staging table,
-// merge raw and core, apply tombstones, quarantine rejects, advance the
-// cursor and file manifest, and add the page's counts to the run.
+// Load stores one page in one transaction and waits for it: COPY into the
+// staging table, merge raw and core, apply tombstones, quarantine
+// rejects, advance the cursor and file manifest, and add the page's counts
+// to the run. Pages submitted earlier are flushed first.
 func (r *Run) Load(ctx context.Context, p Page) (northstar.Counts, error) {
+	if err := r.Flush(); err != nil {
+		return northstar.Counts{}, err
+	}
+	return r.store(ctx, r.sessions[0], p, nil)
+}
+
+// store writes page p on session ss. ready, when set, is called after the
+// page's data is merged and before its cursor, counts and commit: it waits
+// for the previous page to commit, so pages commit in order.
+func (r *Run) store(ctx context.Context, ss *session, p Page, ready func() error) (northstar.Counts, error) {
 	tab := transform.TableFor(p.Stream)
 	if tab.Name == "" {
 		return northstar.Counts{}, fmt.Errorf("warehouse: %w %q", northstar.ErrUnknownStream, p.Stream)
 	}
-	if err := r.ensureStage(ctx, p.Stream, tab); err != nil {
+	if err := ss.ensureStage(ctx, p.Stream, tab); err != nil {
 		return northstar.Counts{}, fmt.Errorf("warehouse: %w", err)
 	}
 	c := northstar.Counts{Read: int64(len(p.Rows) + len(p.Rejects)), Rejected: int64(len(p.Rejects)), Pages: 1}
-	tx, err := r.conn.BeginTx(ctx, nil)
+	tx, err := ss.conn.BeginTx(ctx, nil)
 	if err != nil {
 		return c, fmt.Errorf("warehouse: begin: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after commit
 	l := loader{run: r, tx: tx, stream: p.Stream, tab: tab}
+	t0 := time.Now()
+	var tCopy, tCore time.Duration
 	if len(p.Rows) > 0 {
 		if err := l.copyRows(ctx, p.Rows); err != nil {
 			return c, err
 		}
+		tCopy = time.Since(t0)
 		ins, upd, err := l.mergeCore(ctx)
+		tCore = time.Since(t0) - tCopy
 		if err != nil {
 			return c, err
 		}
@@ -100,28 +122,41 @@ func (r *Run) Load(ctx context.Context, p Page) (northstar.Counts, error) {
 	if err := l.insertRejects(ctx, p.Rejects); err != nil {
 		return c, err
 	}
+	tMerged := time.Since(t0)
+	if ready != nil {
+		if err := ready(); err != nil {
+			return c, err
+		}
+	}
+	tWait := time.Since(t0) - tMerged
 	if err := l.saveCursor(ctx, p.Cursor); err != nil {
 		return c, err
 	}
 	if err := l.saveFiles(ctx, p.Files); err != nil {
 		return c, err
 	}
-	total := r.counts[p.Stream]
-	if total == nil {
-		total = &northstar.Counts{}
+	r.mu.Lock()
+	next := northstar.Counts{}
+	if prev := r.counts[p.Stream]; prev != nil {
+		next = *prev
 	}
-	next := *total
+	r.mu.Unlock()
 	next.Add(c)
 	if err := l.saveCounts(ctx, next); err != nil {
 		return c, err
 	}
+	tBefore := time.Since(t0)
 	if err := tx.Commit(); err != nil {
 		return c, fmt.Errorf("warehouse: commit %s page: %w", p.Stream, err)
 	}
+	r.mu.Lock()
 	r.counts[p.Stream] = &next
 	if c.Inserted+c.Updated > 0 {
 		r.dirty = true
 	}
+	r.mu.Unlock()
+	r.db.log.Debug("page stored", "stream", string(p.Stream), "rows", len(p.Rows), "copy", tCopy,
+		"merge_core", tCore, "merge_rest", tMerged-tCopy-tCore, "wait_previous", tWait, "commit", time.Since(t0)-tBefore)
 	return c, nil
 }
 

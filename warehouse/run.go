@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/northstar-dev/northstar"
@@ -30,10 +31,15 @@ type Run struct {
 	Full      bool
 	StartedAt time.Time
 
-	db     *DB
-	conn   *sql.Conn
+	db   *DB
+	conn *sql.Conn // holds the advisory lock; sessions[0] uses it
+
+	sessions  [maxInflight]*session
+	queue     []*inflight
+	submitted int
+
+	mu     sync.Mutex
 	counts map[northstar.Stream]*northstar.Counts
-	staged map[northstar.Stream]bool
 	dirty  bool // something in core changed during the run
 }
 
@@ -62,8 +68,16 @@ func (db *DB) StartRun(ctx context.Context, connector string, opt RunOptions) (*
 		conn.Close()
 		return nil, fmt.Errorf("connector %s: %w", connector, northstar.ErrBusy)
 	}
+	// Data and cursor commit together, so a commit lost in a server crash
+	// is simply re-read by the next run: the loader does not need to wait
+	// for each page's WAL flush.
+	if _, err := conn.ExecContext(ctx, `SET synchronous_commit = off`); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("warehouse: session settings: %w", err)
+	}
 	r := &Run{Connector: connector, Full: opt.Full, db: db, conn: conn,
-		counts: map[northstar.Stream]*northstar.Counts{}, staged: map[northstar.Stream]bool{}}
+		counts: map[northstar.Stream]*northstar.Counts{}}
+	r.sessions[0] = &session{conn: conn, staged: map[northstar.Stream]bool{}}
 	fail := func(err error) (*Run, error) {
 		r.release()
 		return nil, err
@@ -89,6 +103,8 @@ func (db *DB) StartRun(ctx context.Context, connector string, opt RunOptions) (*
 
 // Counts returns the run's counts per stream so far.
 func (r *Run) Counts() map[northstar.Stream]northstar.Counts {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	out := make(map[northstar.Stream]northstar.Counts, len(r.counts))
 	for s, c := range r.counts {
 		out[s] = *c
@@ -99,19 +115,26 @@ func (r *Run) Counts() map[northstar.Stream]northstar.Counts {
 // Total returns the run's counts summed over streams.
 func (r *Run) Total() northstar.Counts {
 	var t northstar.Counts
-	for _, c := range r.counts {
-		t.Add(*c)
+	for _, c := range r.Counts() {
+		t.Add(c)
 	}
 	return t
 }
 
 // Changed reports whether the run inserted, updated or deleted anything.
-func (r *Run) Changed() bool { return r.dirty }
+func (r *Run) Changed() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.dirty
+}
 
 // Finish records the run's final status and error and releases its lock.
 // It uses a fresh context so that a cancelled run is still recorded.
 func (r *Run) Finish(status string, runErr error) error {
 	defer r.release()
+	if err := r.Flush(); err != nil && runErr == nil {
+		runErr, status = err, StatusFailed
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var msg sql.NullString
@@ -136,6 +159,12 @@ func (r *Run) release() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	for _, ss := range r.sessions[1:] {
+		if ss != nil {
+			_ = ss.conn.Raw(func(any) error { return driver.ErrBadConn })
+			ss.conn.Close()
+		}
+	}
 	// Temporary staging tables and the advisory lock belong to this session;
 	// close the connection instead of returning it to the pool.
 	_, _ = r.conn.ExecContext(ctx, `SELECT pg_advisory_unlock(hashtext($1))`, lockKey(r.Connector))

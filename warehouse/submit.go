@@ -1,0 +1,95 @@
+package warehouse
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/northstar-dev/northstar"
+)
+
+// inflight is a submitted page being stored.
+type inflight struct {
+	done chan struct{}
+	err  error
+}
+
+// maxInflight is how many pages are stored at once: while one page
+// commits, the next is already being copied and merged on a second
+// session, so PostgreSQL works on two cores. Pages still commit in order.
+const maxInflight = 2
+
+// Submit stores page p in the background and returns at once, unless
+// maxInflight pages are already in flight, in which case it first waits
+// for the oldest and returns its error, if any. Pages commit strictly in
+// submission order, each with its cursor, so a crash leaves a prefix of
+// the pages stored. onDone, when set, gets the page's counts after its
+// commit. Call Flush after the last page.
+func (r *Run) Submit(ctx context.Context, p Page, onDone func(northstar.Counts)) error {
+	if len(r.queue) == maxInflight {
+		oldest := r.queue[0]
+		<-oldest.done
+		r.queue = r.queue[1:]
+		if oldest.err != nil {
+			return oldest.err
+		}
+	}
+	ss, err := r.session(ctx, r.submitted%maxInflight)
+	if err != nil {
+		return err
+	}
+	r.submitted++
+	var prev *inflight
+	if n := len(r.queue); n > 0 {
+		prev = r.queue[n-1]
+	}
+	it := &inflight{done: make(chan struct{})}
+	r.queue = append(r.queue, it)
+	go func() {
+		defer close(it.done)
+		c, err := r.store(ctx, ss, p, func() error {
+			if prev == nil {
+				return nil
+			}
+			<-prev.done
+			if prev.err != nil {
+				return fmt.Errorf("previous page failed: %w", prev.err)
+			}
+			return nil
+		})
+		it.err = err
+		if err == nil && onDone != nil {
+			onDone(c)
+		}
+	}()
+	return nil
+}
+
+// Flush waits for every submitted page and returns the first error.
+func (r *Run) Flush() error {
+	var first error
+	for _, it := range r.queue {
+		<-it.done
+		if it.err != nil && first == nil {
+			first = it.err
+		}
+	}
+	r.queue = nil
+	return first
+}
+
+// session returns the run's i-th warehouse session, opening it on first use.
+func (r *Run) session(ctx context.Context, i int) (*session, error) {
+	if r.sessions[i] != nil {
+		return r.sessions[i], nil
+	}
+	conn, err := r.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("warehouse: second session: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, `SET synchronous_commit = off`); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("warehouse: session settings: %w", err)
+	}
+	r.sessions[i] = &session{conn: conn, staged: map[northstar.Stream]bool{}}
+	return r.sessions[i], nil
+}
