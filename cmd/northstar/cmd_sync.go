@@ -17,7 +17,6 @@ import (
 
 type syncOpts struct{ full bool }
 
-
 func syncFlags(fs *flag.FlagSet, a *app) {
 	o := &syncOpts{}
 	fs.BoolVar(&o.full, "full", false, "ignore cursors and file manifests: re-read everything (idempotent) and infer deletes")
