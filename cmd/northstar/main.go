@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // time zones in configs work on machines without zoneinfo
 )
 
 func main() {
