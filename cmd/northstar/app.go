@@ -14,6 +14,7 @@ import (
 	"github.com/northstar-dev/northstar/config"
 	"github.com/northstar-dev/northstar/connectors"
 	"github.com/northstar-dev/northstar/connectors/file"
+	"github.com/northstar-dev/northstar/connectors/sqlsource"
 	"github.com/northstar-dev/northstar/pipeline"
 	"github.com/northstar-dev/northstar/transform"
 	"github.com/northstar-dev/northstar/warehouse"
@@ -100,6 +101,9 @@ func connectorKinds() map[string]connectorKind {
 	return map[string]connectorKind{
 		"file": {validate: file.Validate, build: func(c *config.Connector, env connectors.Env) (northstar.Source, error) {
 			return file.New(c, env)
+		}},
+		"sql": {validate: sqlsource.Validate, build: func(c *config.Connector, env connectors.Env) (northstar.Source, error) {
+			return sqlsource.New(c, env)
 		}},
 	}
 }

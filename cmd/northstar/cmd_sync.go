@@ -90,6 +90,9 @@ func (a *app) syncAll(ctx context.Context, conns []*config.Connector, opt pipeli
 			return nil, err
 		}
 		res, err := eng.Sync(ctx, c.Name, src, opt)
+		if cl, ok := src.(io.Closer); ok {
+			_ = cl.Close()
+		}
 		prog.done()
 		if err != nil {
 			res.Connector, res.Status, res.Err = c.Name, warehouse.StatusFailed, err
