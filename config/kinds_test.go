@@ -35,7 +35,7 @@ type odataOptions struct {
 	BaseURL  string        `yaml:"base_url" ns:"required"`
 	Username string        `yaml:"username"`
 	Password string        `yaml:"password"`
-	Timeout  time.Duration `yaml:"timeout"`
+	Timeout  time.Duration `yaml:"max_retry_after"`
 	PageSize uint16        `yaml:"page_size"`
 }
 
