@@ -11,6 +11,8 @@ command -v go >/dev/null || { echo "test.sh: Go toolchain not found (install Go 
 eval "$(scripts/ensure-postgres.sh)"
 # MariaDB for the SQL connector's tests (installs it with apt when missing).
 scripts/ensure-mariadb.sh
+# Headless Chromium for the report's browser tests (installs it with apt when missing).
+scripts/ensure-chromium.sh
 
 export NORTHSTAR_TEST_DSN="${NORTHSTAR_TEST_DSN:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}"
 echo "test.sh: PostgreSQL at ${NORTHSTAR_TEST_DSN%%\?*}"
