@@ -15,6 +15,7 @@ require (
 	github.com/jmoiron/sqlx v1.4.0 // indirect
 	github.com/jszwec/csvutil v1.10.0 // indirect
 	github.com/k-capehart/go-salesforce/v3 v3.1.0 // indirect
+	github.com/kylelemons/godebug v1.1.0 // indirect
 	github.com/lib/pq v1.12.3 // indirect
 	github.com/mfridman/interpolate v0.0.2 // indirect
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
