@@ -61,10 +61,14 @@ func (r *Run) Load(ctx context.Context, p Page) (northstar.Counts, error) {
 	return r.store(ctx, r.sessions[0], p, nil)
 }
 
-// store writes page p on session ss. ready, when set, is called after the
-// page's data is merged and before its cursor, counts and commit: it waits
-// for the previous page to commit, so pages commit in order.
-func (r *Run) store(ctx context.Context, ss *session, p Page, ready func() error) (northstar.Counts, error) {
+// store writes page p on session ss. With gates g (pipelined pages), the
+// page merges only after the previous page merged and commits only after
+// the previous page committed, so pages commit in order.
+func (r *Run) store(ctx context.Context, ss *session, p Page, g *gates) (northstar.Counts, error) {
+	if g == nil {
+		g = &gates{}
+	}
+	defer g.mergedOnce()
 	tab := transform.TableFor(p.Stream)
 	if tab.Name == "" {
 		return northstar.Counts{}, fmt.Errorf("warehouse: %w %q", northstar.ErrUnknownStream, p.Stream)
@@ -86,6 +90,12 @@ func (r *Run) store(ctx context.Context, ss *session, p Page, ready func() error
 			return c, err
 		}
 		tCopy = time.Since(t0)
+		// Merge only after the previous page has merged: its row locks are
+		// then taken, and this page at most waits for its commit. The
+		// previous page never waits for this one, so there is no deadlock.
+		if err := g.waitMerge(); err != nil {
+			return c, err
+		}
 		ins, upd, err := l.mergeCore(ctx)
 		tCore = time.Since(t0) - tCopy
 		if err != nil {
@@ -122,11 +132,15 @@ func (r *Run) store(ctx context.Context, ss *session, p Page, ready func() error
 	if err := l.insertRejects(ctx, p.Rejects); err != nil {
 		return c, err
 	}
-	tMerged := time.Since(t0)
-	if ready != nil {
-		if err := ready(); err != nil {
+	if len(p.Rows) == 0 {
+		if err := g.waitMerge(); err != nil {
 			return c, err
 		}
+	}
+	g.mergedOnce()
+	tMerged := time.Since(t0)
+	if err := g.waitCommit(); err != nil {
+		return c, err
 	}
 	tWait := time.Since(t0) - tMerged
 	if err := l.saveCursor(ctx, p.Cursor); err != nil {

@@ -9,13 +9,52 @@ import (
 
 // inflight is a submitted page being stored.
 type inflight struct {
-	done chan struct{}
-	err  error
+	merged chan struct{} // closed when the page's merge statements are done (or it failed)
+	done   chan struct{} // closed when the page committed or failed
+	err    error
+}
+
+// gates orders a page after the previous one: its merge waits for the
+// previous merge, its commit for the previous commit.
+type gates struct {
+	prev   *inflight
+	self   *inflight
+	closed bool
+}
+
+func (g *gates) waitMerge() error {
+	if g.prev == nil {
+		return nil
+	}
+	select {
+	case <-g.prev.merged:
+	case <-g.prev.done:
+	}
+	return nil
+}
+
+func (g *gates) mergedOnce() {
+	if g.self != nil && !g.closed {
+		g.closed = true
+		close(g.self.merged)
+	}
+}
+
+func (g *gates) waitCommit() error {
+	if g.prev == nil {
+		return nil
+	}
+	<-g.prev.done
+	if g.prev.err != nil {
+		return fmt.Errorf("previous page failed: %w", g.prev.err)
+	}
+	return nil
 }
 
 // maxInflight is how many pages are stored at once: while one page
-// commits, the next is already being copied and merged on a second
-// session, so PostgreSQL works on two cores. Pages still commit in order.
+// merges and commits, the next is already being copied (and then merged)
+// on a second session, so PostgreSQL works on two cores. Pages merge and
+// commit in order.
 const maxInflight = 2
 
 // Submit stores page p in the background and returns at once, unless
@@ -42,20 +81,11 @@ func (r *Run) Submit(ctx context.Context, p Page, onDone func(northstar.Counts))
 	if n := len(r.queue); n > 0 {
 		prev = r.queue[n-1]
 	}
-	it := &inflight{done: make(chan struct{})}
+	it := &inflight{merged: make(chan struct{}), done: make(chan struct{})}
 	r.queue = append(r.queue, it)
 	go func() {
 		defer close(it.done)
-		c, err := r.store(ctx, ss, p, func() error {
-			if prev == nil {
-				return nil
-			}
-			<-prev.done
-			if prev.err != nil {
-				return fmt.Errorf("previous page failed: %w", prev.err)
-			}
-			return nil
-		})
+		c, err := r.store(ctx, ss, p, &gates{prev: prev, self: it})
 		it.err = err
 		if err == nil && onDone != nil {
 			onDone(c)
