@@ -14,6 +14,8 @@ import (
 	"github.com/northstar-dev/northstar/config"
 	"github.com/northstar-dev/northstar/connectors"
 	"github.com/northstar-dev/northstar/connectors/file"
+	"github.com/northstar-dev/northstar/connectors/odata"
+	"github.com/northstar-dev/northstar/connectors/salesforce"
 	"github.com/northstar-dev/northstar/connectors/sqlsource"
 	"github.com/northstar-dev/northstar/pipeline"
 	"github.com/northstar-dev/northstar/transform"
@@ -36,6 +38,7 @@ type app struct {
 	sync     *syncOpts
 	validate *validateOpts
 	demo     *demoOpts
+	report   *reportOpts
 }
 
 func (a *app) setupLog() error {
@@ -102,6 +105,15 @@ func connectorKinds() map[string]connectorKind {
 		"file": {validate: file.Validate, build: func(c *config.Connector, env connectors.Env) (northstar.Source, error) {
 			return file.New(c, env)
 		}},
+		"salesforce": {validate: salesforce.Validate, build: func(c *config.Connector, env connectors.Env) (northstar.Source, error) {
+			return salesforce.New(c, env)
+		}},
+		"sap_odata": {validate: odata.ValidateSAP, build: func(c *config.Connector, env connectors.Env) (northstar.Source, error) {
+			return odata.NewSAP(c, env)
+		}},
+		"odata4": {validate: odata.ValidateBC, build: func(c *config.Connector, env connectors.Env) (northstar.Source, error) {
+			return odata.NewBC(c, env)
+		}},
 		"sql": {validate: sqlsource.Validate, build: func(c *config.Connector, env connectors.Env) (northstar.Source, error) {
 			return sqlsource.New(c, env)
 		}},
@@ -152,38 +164,40 @@ func (a *app) openWarehouse(ctx context.Context) error {
 	return nil
 }
 
-// transformer builds the transform step from the configuration.
-func (a *app) transformer() (*transform.Transformer, error) {
+// transformer builds the transform step from a configuration.
+func transformer(cfg *config.Config) (*transform.Transformer, error) {
 	rates := map[string]decimal.Decimal{}
-	for cur, r := range a.cfg.FX {
+	for cur, r := range cfg.FX {
 		d, err := decimal.NewFromString(r)
 		if err != nil {
 			return nil, fmt.Errorf("fx.%s: %w", cur, err)
 		}
 		rates[cur] = d
 	}
-	rc := a.cfg.Warehouse.ReportingCurrency
+	rc := cfg.Warehouse.ReportingCurrency
 	return &transform.Transformer{ReportingCurrency: rc, FX: transform.StaticFX{Reporting: rc, Rates: rates}}, nil
 }
 
-func (a *app) engine() (*pipeline.Engine, error) {
-	tr, err := a.transformer()
+// engine builds the sync pipeline for a configuration.
+func (a *app) engine(cfg *config.Config) (*pipeline.Engine, error) {
+	tr, err := transformer(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return &pipeline.Engine{DB: a.db, Transform: tr, Log: a.log, CommitTimeout: a.cfg.Server.ShutdownTimeout}, nil
+	return &pipeline.Engine{DB: a.db, Transform: tr, Log: a.log, CommitTimeout: cfg.Server.ShutdownTimeout}, nil
 }
 
-// source builds the Source of connector c.
-func (a *app) source(c *config.Connector, full bool) (northstar.Source, error) {
+// source builds the Source of connector c; obs may be nil.
+func (a *app) source(c *config.Connector, full bool, obs connectors.Observer) (northstar.Source, error) {
 	k, ok := connectorKinds()[c.Type]
 	if !ok {
 		return nil, fmt.Errorf("connector %s: unknown type %q", c.Name, c.Type)
 	}
 	name := c.Name
 	env := connectors.Env{
-		Logger: a.log.With("connector", name),
-		Full:   full,
+		Logger:   a.log.With("connector", name),
+		Full:     full,
+		Observer: obs,
 		Manifest: func(ctx context.Context, s northstar.Stream) (map[string]northstar.FileMark, error) {
 			return a.db.Manifest(ctx, name, s)
 		},

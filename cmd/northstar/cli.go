@@ -30,7 +30,8 @@ func commands() []command {
 	return []command{
 		{name: "demo", summary: "zero-configuration tour: managed PostgreSQL, generated company, sync, summary",
 			run: runDemo, flags: demoFlags},
-		{name: "run", summary: "the daemon: scheduled syncs and metric refresh, HTTP API", run: notYet("run")},
+		{name: "run", summary: "the daemon: scheduled syncs and metric refresh, HTTP API; SIGHUP reloads, SIGTERM stops",
+			run: runDaemon},
 		{name: "sync", args: "[CONNECTOR…]", summary: "sync now (all connectors if none named); --full re-reads everything",
 			run: runSync, flags: syncFlags},
 		{name: "validate", summary: "check the configuration file (file:line:col errors); --check also connects",
@@ -38,7 +39,8 @@ func commands() []command {
 		{name: "migrate", summary: "apply warehouse migrations", run: runMigrate},
 		{name: "status", summary: "last run of each connector: status, counts, duration, error", run: runStatus},
 		{name: "metrics", args: "refresh|show", summary: "recompute or print metrics", run: notYet("metrics")},
-		{name: "report", summary: "write the executive HTML report", run: notYet("report")},
+		{name: "report", summary: "write the executive report as one self-contained HTML file (-o FILE)",
+			run: runReport, flags: reportFlags},
 	}
 }
 

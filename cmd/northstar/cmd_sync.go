@@ -77,7 +77,7 @@ func selectConnectors(cfg *config.Config, names []string) ([]*config.Connector, 
 
 // syncAll runs the connectors one after another with a progress display.
 func (a *app) syncAll(ctx context.Context, conns []*config.Connector, opt pipeline.Options) ([]pipeline.Result, error) {
-	eng, err := a.engine()
+	eng, err := a.engine(a.cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +85,7 @@ func (a *app) syncAll(ctx context.Context, conns []*config.Connector, opt pipeli
 	eng.OnPage = prog.page
 	var results []pipeline.Result
 	for _, c := range conns {
-		src, err := a.source(c, opt.Full)
+		src, err := a.source(c, opt.Full, nil)
 		if err != nil {
 			return nil, err
 		}

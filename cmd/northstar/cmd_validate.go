@@ -42,7 +42,7 @@ func runValidate(ctx context.Context, a *app, _ *flag.FlagSet) error {
 	failed := 0
 	for i := range a.cfg.Connectors {
 		c := &a.cfg.Connectors[i]
-		src, err := a.source(c, false)
+		src, err := a.source(c, false, nil)
 		if err == nil {
 			if ch, ok := src.(northstar.Checker); ok {
 				err = ch.Check(ctx)
