@@ -20,6 +20,7 @@ type demoOpts struct {
 	dir       string
 	customers int
 	seed      int64
+	port      int
 }
 
 func demoFlags(fs *flag.FlagSet, a *app) {
@@ -27,28 +28,54 @@ func demoFlags(fs *flag.FlagSet, a *app) {
 	fs.StringVar(&a.demo.dir, "dir", ".northstar-demo", "directory for the demo's data, configuration and managed PostgreSQL")
 	fs.IntVar(&a.demo.customers, "customers", 2000, "number of customers of the generated company")
 	fs.Int64Var(&a.demo.seed, "seed", 1, "random seed of the generated company (same seed, same company)")
+	fs.IntVar(&a.demo.port, "port", 8470, "port of the demo daemon's HTTP API (with -serve)")
 }
 
 // demoConfig is the configuration the demo writes next to its data so
-// that every other command can be tried on it with -c.
-var demoConfig = template.Must(template.New("demo").Parse(`# Written by "northstar demo": a file connector over a generated company.
-# Try: northstar status -c {{.Dir}}/northstar.yaml
+// that every other command can be tried on it with -c while the demo's
+// emulators run (northstar demo -serve keeps them running).
+var demoConfig = template.Must(template.New("demo").Parse(`# Written by "northstar demo": the generated company's CRM (a Salesforce
+# emulator) and ERP (a SAP S/4HANA OData emulator), both on loopback while
+# the demo runs. The credentials below belong to the emulators only.
 warehouse:
   dsn: ${DATABASE_URL:-}        # empty → managed PostgreSQL under state_dir
   reporting_currency: USD
   timezone: UTC
 state_dir: .
+server:
+  listen: 127.0.0.1:{{.Port}}
 fx: { EUR: 1.08, GBP: 1.27, CHF: 1.13, SEK: 0.095, DKK: 0.145, PLN: 0.25, CAD: 0.73, AUD: 0.66 }
 connectors:
-  - name: shop
-    type: file
-    schedule: "@every 10m"
-    file:
-      format: csv
+  - name: crm
+    type: salesforce
+    schedule: "*/30 * * * *"
+    salesforce:
+      login_url: {{.SF}}
+      auth: password
+      client_id: {{.SFClientID}}
+      client_secret: {{.SFClientSecret}}
+      username: {{.SFUsername}}
+      password: {{.SFPassword}}
+      security_token: {{.SFToken}}
+      tax_id_field: VAT_Number__c
+      external_id_field: ERP_Customer_Number__c
+    streams:              # orders come from the ERP, so revenue is counted once
+      customers:        { object: Account }
+      contacts:         { object: Contact }
+      contracts:        { object: Contract }
+      support_cases:    { object: Case }
+      survey_responses: { object: Survey_Response__c }
+  - name: erp
+    type: sap_odata
+    schedule: "@hourly"
+    sap_odata:
+      base_url: {{.SAP}}
+      username: {{.SAPUser}}
+      password: {{.SAPPassword}}
     streams:
-{{- range .Streams}}
-      {{.}}: { path: {{$.Data}}/{{.}}.csv }
-{{- end}}
+      customers:   { entity_set: A_BusinessPartner }
+      orders:      { entity_set: A_SalesOrder, expand: to_Item }
+      order_lines: { entity_set: A_SalesOrder }
 `))
 
 func runDemo(ctx context.Context, a *app, _ *flag.FlagSet) error {
@@ -58,25 +85,27 @@ func runDemo(ctx context.Context, a *app, _ *flag.FlagSet) error {
 	if err != nil {
 		return err
 	}
-	data := filepath.Join(dir, "data")
-	if err := os.MkdirAll(data, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("demo directory: %w", err)
 	}
-	fmt.Fprintf(a.stdout, "northstar demo: generating a company with %d customers (seed %d) in %s\n", o.customers, o.seed, data)
+	fmt.Fprintf(a.stdout, "northstar demo: generating a company with %d customers (seed %d) and serving it from a Salesforce and a SAP emulator\n", o.customers, o.seed)
 	gopts := generate.DefaultOptions()
 	gopts.Customers, gopts.Seed = o.customers, o.seed
-	man, err := generate.WriteFiles(ctx, data, gopts, generate.FormatCSV)
+	up, err := startUpstreams(ctx, gopts)
 	if err != nil {
-		return fmt.Errorf("generate company: %w", err)
+		return err
 	}
+	defer up.close()
+	fmt.Fprintf(a.stdout, "northstar demo: Salesforce emulator at %s, SAP emulator at %s\n", up.sfURL, up.sapURL)
 
 	a.configPath = filepath.Join(dir, "northstar.yaml")
 	var sb strings.Builder
-	streams := []string{"customers", "contacts", "orders", "order_lines", "contracts", "survey_responses", "support_cases"}
-	if err := demoConfig.Execute(&sb, map[string]any{"Dir": o.dir, "Data": data, "Streams": streams}); err != nil {
+	if err := demoConfig.Execute(&sb, map[string]any{"Port": o.port, "SF": up.sfURL, "SAP": up.sapURL,
+		"SFClientID": demoSFClientID, "SFClientSecret": demoSFClientSecret, "SFUsername": demoSFUsername,
+		"SFPassword": demoSFPassword, "SFToken": demoSFToken, "SAPUser": demoSAPUser, "SAPPassword": demoSAPPassword}); err != nil {
 		return err
 	}
-	if err := os.WriteFile(a.configPath, []byte(sb.String()), 0o644); err != nil {
+	if err := os.WriteFile(a.configPath, []byte(sb.String()), 0o600); err != nil {
 		return fmt.Errorf("write demo config: %w", err)
 	}
 	if err := a.loadConfig(); err != nil {
@@ -107,8 +136,8 @@ func runDemo(ctx context.Context, a *app, _ *flag.FlagSet) error {
 	if err := printWarehouseSummary(ctx, a); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "\ngenerated %d orders (%d lines); demo finished in %s\n",
-		man.Truth.Counts["orders"], man.Truth.Counts["order_lines"], time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(a.stdout, "\ngenerated %d orders (%d lines), %d in the ERP; demo finished in %s\n",
+		up.truth.Counts["orders"], up.truth.Counts["order_lines"], up.erp.Orders, time.Since(start).Round(time.Millisecond))
 	fmt.Fprintf(a.stdout, "next: northstar status -c %s\n", a.configPath)
 	return nil
 }
