@@ -90,9 +90,10 @@ func (r *Run) store(ctx context.Context, ss *session, p Page, g *gates) (northst
 			return c, err
 		}
 		tCopy = time.Since(t0)
-		// Merge only after the previous page has merged: its row locks are
-		// then taken, and this page at most waits for its commit. The
-		// previous page never waits for this one, so there is no deadlock.
+		// A page sharing keys with the previous one merges only after it:
+		// the previous page's row locks are then taken and this page at
+		// most waits for its commit; the previous page never waits for
+		// this one, so there is no deadlock.
 		if err := g.waitMerge(); err != nil {
 			return c, err
 		}

@@ -12,6 +12,27 @@ type inflight struct {
 	merged chan struct{} // closed when the page's merge statements are done (or it failed)
 	done   chan struct{} // closed when the page committed or failed
 	err    error
+	keys   map[string]struct{} // the page's source ids
+	stream northstar.Stream
+}
+
+// mustFollow reports whether page p has to merge after prev: when they
+// share a key (the later page would take a row lock the earlier one then
+// waits for: a deadlock) or when they are customer pages (their golden
+// records may be shared).
+func mustFollow(prev *inflight, p Page) bool {
+	if prev == nil {
+		return false
+	}
+	if p.Stream == northstar.StreamCustomers || prev.stream != p.Stream {
+		return true
+	}
+	for _, row := range p.Rows {
+		if _, ok := prev.keys[row.SourceID]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // gates orders a page after the previous one: its merge waits for the
@@ -19,11 +40,12 @@ type inflight struct {
 type gates struct {
 	prev   *inflight
 	self   *inflight
+	follow bool // merge only after prev merged
 	closed bool
 }
 
 func (g *gates) waitMerge() error {
-	if g.prev == nil {
+	if g.prev == nil || !g.follow {
 		return nil
 	}
 	select {
@@ -52,9 +74,9 @@ func (g *gates) waitCommit() error {
 }
 
 // maxInflight is how many pages are stored at once: while one page
-// merges and commits, the next is already being copied (and then merged)
-// on a second session, so PostgreSQL works on two cores. Pages merge and
-// commit in order.
+// merges and commits, the next is copied and merged on a second session,
+// so PostgreSQL works on two cores. Pages that share keys merge in order;
+// all pages commit in order.
 const maxInflight = 2
 
 // Submit stores page p in the background and returns at once, unless
@@ -81,11 +103,16 @@ func (r *Run) Submit(ctx context.Context, p Page, onDone func(northstar.Counts))
 	if n := len(r.queue); n > 0 {
 		prev = r.queue[n-1]
 	}
-	it := &inflight{merged: make(chan struct{}), done: make(chan struct{})}
+	it := &inflight{merged: make(chan struct{}), done: make(chan struct{}), stream: p.Stream,
+		keys: make(map[string]struct{}, len(p.Rows))}
+	for _, row := range p.Rows {
+		it.keys[row.SourceID] = struct{}{}
+	}
+	g := &gates{prev: prev, self: it, follow: mustFollow(prev, p)}
 	r.queue = append(r.queue, it)
 	go func() {
 		defer close(it.done)
-		c, err := r.store(ctx, ss, p, &gates{prev: prev, self: it})
+		c, err := r.store(ctx, ss, p, g)
 		it.err = err
 		if err == nil && onDone != nil {
 			onDone(c)

@@ -38,8 +38,9 @@ func main() {
 	orders := flag.Int("orders", 1_000_000, "approximate number of orders to generate (lines come on top)")
 	server := flag.String("dsn", envOr("NORTHSTAR_TEST_DSN", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "PostgreSQL server (any database); a fresh database is created and dropped")
 	keep := flag.Bool("keep", false, "keep the generated files and the database")
+	pageSize := flag.Int("page-size", 0, "file connector page_size (0: the connector's default)")
 	flag.Parse()
-	if err := run(*orders, *server, *keep); err != nil {
+	if err := run(*orders, *server, *keep, *pageSize); err != nil {
 		fmt.Fprintln(os.Stderr, "loadbench:", err)
 		os.Exit(1)
 	}
@@ -52,7 +53,7 @@ func envOr(k, d string) string {
 	return d
 }
 
-func run(orders int, server string, keep bool) error {
+func run(orders int, server string, keep bool, pageSize int) error {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "northstar-loadbench")
 	if err != nil {
@@ -99,6 +100,10 @@ func run(orders int, server string, keep bool) error {
 	dsn := u.String()
 
 	cfg := filepath.Join(dir, "northstar.yaml")
+	fileOpts := "{ format: csv }"
+	if pageSize > 0 {
+		fileOpts = fmt.Sprintf("{ format: csv, page_size: %d }", pageSize)
+	}
 	if err := os.WriteFile(cfg, []byte(`warehouse:
   dsn: ${BENCH_DSN}
 state_dir: state
@@ -106,7 +111,7 @@ fx: { EUR: 1.08, GBP: 1.27, CHF: 1.13, SEK: 0.095, DKK: 0.145, PLN: 0.25, CAD: 0
 connectors:
   - name: shop
     type: file
-    file: { format: csv }
+    file: `+fileOpts+`
     streams:
       orders: { path: data/orders.csv }
       order_lines: { path: data/order_lines.csv }
