@@ -52,9 +52,13 @@ type CLV struct {
 	Margin       float64 `yaml:"margin"`        // default 1.0
 }
 
-// Identity holds the ordered identity-resolution rules.
+// Identity holds the ordered identity-resolution rules and survivorship.
 type Identity struct {
 	Rules []IdentityRule `yaml:"rules"`
+	// Survivorship names, per golden attribute, the connectors whose value
+	// wins, best first ("*" sets a default); otherwise the most recently
+	// updated source record wins.
+	Survivorship map[string][]string `yaml:"survivorship"`
 }
 
 // IdentityRule matches source customers on equal values of Match fields,

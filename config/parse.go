@@ -215,7 +215,17 @@ func (p *parser) metrics(n *yaml.Node, m *Metrics) {
 
 var matchFields = []string{"external_id", "tax_id", "domain", "email", "name", "country"}
 
+// survivorshipAttributes are the golden attributes survivorship may name.
+var survivorshipAttributes = []string{"*", "name", "domain", "country", "segment", "industry", "tax_id", "owner", "status", "acquisition_channel", "created_at"}
+
 func (p *parser) identity(n *yaml.Node, id Identity) {
+	if sv := Lookup(n, "survivorship"); sv != nil && sv.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(sv.Content); i += 2 {
+			if k := sv.Content[i]; !slices.Contains(survivorshipAttributes, k.Value) {
+				p.add(k, "identity.survivorship."+k.Value, "unknown attribute %s (allowed: %s)", quote(k.Value), strings.Join(survivorshipAttributes, ", "))
+			}
+		}
+	}
 	rules := Lookup(n, "rules")
 	if rules == nil || rules.Kind != yaml.SequenceNode {
 		return
@@ -233,6 +243,9 @@ func (p *parser) identity(n *yaml.Node, id Identity) {
 						quote(f), strings.Join(matchFields, ", "))
 				}
 			}
+		}
+		if slices.Contains(r.Match, "external_id") && len(r.Match) > 1 {
+			p.add(Lookup(rn, "match"), path+".match", "external_id must stand alone in its rule")
 		}
 		if f := Lookup(rn, "fuzzy"); f != nil && isNumber(f) {
 			switch {

@@ -24,6 +24,9 @@ type Engine struct {
 	// CommitTimeout bounds how long a page that was already read may take
 	// to commit after the run's context is cancelled (shutdown).
 	CommitTimeout time.Duration
+	// Resolve, when set, runs identity resolution after a run that changed
+	// something, before facts are re-linked (Finalize).
+	Resolve func(ctx context.Context, runID int64) error
 }
 
 // PageEvent reports one stored page.
@@ -99,6 +102,14 @@ func (e *Engine) Sync(ctx context.Context, name string, src northstar.Source, op
 	}
 	if run.Changed() {
 		fctx, cancel := e.commitContext(ctx)
+		if e.Resolve != nil {
+			if err := run.Flush(); err == nil {
+				if err := e.Resolve(fctx, run.ID); err != nil {
+					failures = append(failures, "identity resolution: "+err.Error())
+					status = warehouse.StatusFailed
+				}
+			}
+		}
 		if err := run.Finalize(fctx); err != nil {
 			failures = append(failures, err.Error())
 			status = warehouse.StatusFailed

@@ -336,8 +336,10 @@ func validJSON(p []byte) []byte {
 }
 
 // linkCustomers gives every new source customer of the page a golden
-// customer and keeps single-source golden records in step with their
-// source. Identity resolution (package identity) refines both later.
+// customer with its attributes, so facts can link at once. Identity
+// resolution (package identity) then merges golden customers and owns
+// their attributes (attribute_sources); until it has run, a golden record
+// follows its one source.
 func (l *loader) linkCustomers(ctx context.Context) error {
 	stage := stageName(l.stream)
 	q := fmt.Sprintf(`WITH fresh AS (
@@ -360,7 +362,7 @@ func (l *loader) linkCustomers(ctx context.Context) error {
 		FROM %[1]s s
 		JOIN core.source_customers sc ON sc.source = $1 AND sc.source_id = s.source_id
 		JOIN core.customer_sources cs ON cs.source = sc.source AND cs.source_id = sc.source_id
-		WHERE c.customer_id = cs.customer_id AND cs.matched_by IN ('new', 'only')
+		WHERE c.customer_id = cs.customer_id AND cs.matched_by = 'new' AND c.attribute_sources = '{}'
 		  AND (c.name, c.domain, c.country, c.segment, c.industry, c.tax_id, c.owner, c.status,
 		       c.acquisition_channel, c.created_at, c.deleted_at)
 		  IS DISTINCT FROM (sc.name, sc.domain, sc.country, sc.segment, sc.industry, sc.tax_id, sc.owner,

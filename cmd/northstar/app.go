@@ -17,6 +17,7 @@ import (
 	"github.com/northstar-dev/northstar/connectors/odata"
 	"github.com/northstar-dev/northstar/connectors/salesforce"
 	"github.com/northstar-dev/northstar/connectors/sqlsource"
+	"github.com/northstar-dev/northstar/identity"
 	"github.com/northstar-dev/northstar/pipeline"
 	"github.com/northstar-dev/northstar/transform"
 	"github.com/northstar-dev/northstar/warehouse"
@@ -184,7 +185,12 @@ func (a *app) engine(cfg *config.Config) (*pipeline.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &pipeline.Engine{DB: a.db, Transform: tr, Log: a.log, CommitTimeout: cfg.Server.ShutdownTimeout}, nil
+	resolve := func(ctx context.Context, runID int64) error {
+		_, err := identity.Resolve(ctx, a.db.DB, identity.Options{Rules: cfg.Identity.Rules,
+			Survivorship: identity.Survivorship(cfg.Identity.Survivorship), RunID: runID, Logger: a.log})
+		return err
+	}
+	return &pipeline.Engine{DB: a.db, Transform: tr, Log: a.log, CommitTimeout: cfg.Server.ShutdownTimeout, Resolve: resolve}, nil
 }
 
 // source builds the Source of connector c; obs may be nil.
