@@ -36,10 +36,12 @@ type app struct {
 	cfg            *config.Config
 	db             *warehouse.DB
 
-	sync     *syncOpts
-	validate *validateOpts
-	demo     *demoOpts
-	report   *reportOpts
+	sync      *syncOpts
+	validate  *validateOpts
+	demo      *demoOpts
+	report    *reportOpts
+	identity  *identityOpts
+	reconcile *reconcileOpts
 }
 
 func (a *app) setupLog() error {
