@@ -182,10 +182,29 @@ func (e *Engine) syncStream(ctx context.Context, run *warehouse.Run, src northst
 	if err := run.Flush(); err != nil {
 		return err
 	}
-	if fs, ok := src.(northstar.FullSyncer); ok && opt.Full {
+	if fs, ok := src.(northstar.FullSyncer); ok && (opt.Full || e.reconcileDue(ctx, run.Connector, src, s, log)) {
 		return e.reconcile(ctx, run, fs, s, log)
 	}
 	return nil
+}
+
+// reconcileEvery is implemented by sources of systems without tombstones:
+// their key set is reconciled on this period even on incremental runs.
+type reconcileEvery interface {
+	ReconcileEvery() time.Duration
+}
+
+func (e *Engine) reconcileDue(ctx context.Context, connector string, src northstar.Source, s northstar.Stream, log *slog.Logger) bool {
+	re, ok := src.(reconcileEvery)
+	if !ok || re.ReconcileEvery() <= 0 {
+		return false
+	}
+	last, err := e.DB.LastReconcile(ctx, connector, s)
+	if err != nil {
+		log.Warn("cannot tell when keys were last reconciled; skipping", "err", err)
+		return false
+	}
+	return last.IsZero() || time.Since(last) >= re.ReconcileEvery()
 }
 
 // reconcile tombstones rows whose keys the upstream no longer lists. An

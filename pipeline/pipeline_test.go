@@ -304,3 +304,44 @@ func TestConsecutivePagesSharingKeys(t *testing.T) {
 		}
 	}
 }
+
+type reconcilingSource struct {
+	*memSource
+	every time.Duration
+}
+
+func (r reconcilingSource) ReconcileEvery() time.Duration { return r.every }
+
+// TestScheduledReconciliation: a source without tombstones gets its key set
+// reconciled on incremental runs once the period has passed.
+func TestScheduledReconciliation(t *testing.T) {
+	db, _ := whtest.New(t)
+	ctx := context.Background()
+	mem := &memSource{pageSize: 10, records: map[northstar.Stream][]northstar.Record{}, keys: map[northstar.Stream][]string{}}
+	for i := 0; i < 4; i++ {
+		mem.records[northstar.StreamOrders] = append(mem.records[northstar.StreamOrders], order(i, "1"))
+		mem.keys[northstar.StreamOrders] = append(mem.keys[northstar.StreamOrders], fmt.Sprintf("O%04d", i))
+	}
+	eng := newEngine(db)
+	src := reconcilingSource{memSource: mem, every: time.Hour}
+	if _, err := eng.Sync(ctx, "mem", src, pipeline.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	// O0003 disappears upstream (hard delete, no tombstone).
+	mem.keys[northstar.StreamOrders] = mem.keys[northstar.StreamOrders][:3]
+	mem.records[northstar.StreamOrders] = mem.records[northstar.StreamOrders][:3]
+	if _, err := eng.Sync(ctx, "mem", src, pipeline.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, db, `SELECT count(*) FROM core.orders WHERE deleted_at IS NOT NULL`); n != 0 {
+		t.Fatalf("reconciled before the period passed: %d deleted", n)
+	}
+	src.every = time.Nanosecond
+	res, err := eng.Sync(ctx, "mem", src, pipeline.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Counts[northstar.StreamOrders].Deleted != 1 || count(t, db, `SELECT count(*) FROM core.orders WHERE source_id = 'O0003' AND delete_kind = 'inferred'`) != 1 {
+		t.Fatalf("scheduled reconciliation did not infer the delete: %+v", res.Counts)
+	}
+}

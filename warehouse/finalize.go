@@ -3,6 +3,7 @@ package warehouse
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/lib/pq"
 
@@ -87,6 +88,12 @@ func (r *Run) ReconcileKeys(ctx context.Context, s northstar.Stream, keys []stri
 		r.Connector, r.ID, string(s)); err != nil {
 		return 0, fmt.Errorf("warehouse: reconcile raw %s: %w", s, err)
 	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO ops.reconciliations (connector, stream, reconciled_at, keys, inferred, run_id)
+		SELECT $1, $2, now(), (SELECT count(*) FROM ns_keys WHERE stream = $2), $3, $4
+		ON CONFLICT (connector, stream) DO UPDATE SET reconciled_at = EXCLUDED.reconciled_at, keys = EXCLUDED.keys,
+			inferred = EXCLUDED.inferred, run_id = EXCLUDED.run_id`, r.Connector, string(s), n, r.ID); err != nil {
+		return 0, fmt.Errorf("warehouse: record reconciliation: %w", err)
+	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM ns_keys WHERE stream = $1`, string(s)); err != nil {
 		return 0, err
 	}
@@ -105,4 +112,19 @@ func (r *Run) ReconcileKeys(ctx context.Context, s northstar.Stream, keys []stri
 		c.Deleted += n
 	}
 	return n, nil
+}
+
+// LastReconcile returns when a connector stream's key set was last
+// reconciled (zero time if never).
+func (db *DB) LastReconcile(ctx context.Context, connector string, s northstar.Stream) (time.Time, error) {
+	var t time.Time
+	err := db.QueryRowContext(ctx, `SELECT reconciled_at FROM ops.reconciliations WHERE connector = $1 AND stream = $2`,
+		connector, string(s)).Scan(&t)
+	if isNoRows(err) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return t, fmt.Errorf("warehouse: last reconciliation of %s/%s: %w", connector, s, err)
+	}
+	return t, nil
 }
