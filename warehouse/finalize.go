@@ -57,7 +57,8 @@ func (r *Run) ReconcileKeys(ctx context.Context, s northstar.Stream, keys []stri
 	if err := r.Flush(); err != nil {
 		return 0, err
 	}
-	if _, err := r.conn.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS ns_keys (stream text, source_id text)`); err != nil {
+	if _, err := r.conn.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS ns_keys (stream text, source_id text);
+		CREATE INDEX IF NOT EXISTS ns_keys_idx ON ns_keys (stream, source_id)`); err != nil {
 		return 0, fmt.Errorf("warehouse: key set: %w", err)
 	}
 	if len(keys) > 0 {
@@ -67,6 +68,11 @@ func (r *Run) ReconcileKeys(ctx context.Context, s northstar.Stream, keys []stri
 	}
 	if !final {
 		return 0, nil
+	}
+	// Statistics let the planner use a hash anti-join instead of probing
+	// the key set once per stored row.
+	if _, err := r.conn.ExecContext(ctx, `ANALYZE ns_keys`); err != nil {
+		return 0, fmt.Errorf("warehouse: key set: %w", err)
 	}
 	tab := transform.TableFor(s)
 	tx, err := r.conn.BeginTx(ctx, nil)

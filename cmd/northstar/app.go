@@ -42,6 +42,7 @@ type app struct {
 	report    *reportOpts
 	identity  *identityOpts
 	reconcile *reconcileOpts
+	metrics   *metricsOpts
 }
 
 func (a *app) setupLog() error {

@@ -42,7 +42,8 @@ func commands() []command {
 			run: runIdentity, flags: identityFlags},
 		{name: "reconcile", summary: "CRM vs ERP: customers and won opportunities missing on the other side",
 			run: runReconcile, flags: reconcileFlags},
-		{name: "metrics", args: "refresh|show", summary: "recompute or print metrics", run: notYet("metrics")},
+		{name: "metrics", args: "refresh [--as-of DATE] | show [--json]", summary: "recompute every metric as of a date, or print the KPIs",
+			run: runMetrics, flags: metricsFlags},
 		{name: "report", summary: "write the executive report as one self-contained HTML file (-o FILE)",
 			run: runReport, flags: reportFlags},
 	}
@@ -92,18 +93,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(fs.Output(), "usage: northstar %s [flags] %s\n\n%s\n\nflags:\n", cmd.name, cmd.args, cmd.summary)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args[1:]); err != nil {
+	positional, err := parseInterspersed(fs, args[1:])
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
 	}
+	_ = fs.Parse(append([]string{"--"}, positional...)) // fs.Args() = positional
 	if err := a.setupLog(); err != nil {
 		fmt.Fprintf(stderr, "northstar %s: %v\n", cmd.name, err)
 		return 2
 	}
 	defer a.close()
-	err := cmd.run(ctx, a, fs)
+	err = cmd.run(ctx, a, fs)
 	switch {
 	case err == nil:
 		return 0
@@ -148,3 +151,24 @@ DATABASE_URL, northstar manages a private PostgreSQL under state_dir.
 }
 
 func version() string { return "0.1.0-dev" }
+
+// parseInterspersed parses flags wherever they appear among the arguments
+// (`northstar sync crm -c f.yaml` and `northstar sync -c f.yaml crm` are
+// the same) and returns the positional arguments in order.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return positional, nil
+		}
+		if rest[0] == "--" {
+			return append(positional, rest[1:]...), nil
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+}

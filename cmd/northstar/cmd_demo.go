@@ -21,6 +21,7 @@ type demoOpts struct {
 	customers int
 	seed      int64
 	port      int
+	serve     bool
 }
 
 func demoFlags(fs *flag.FlagSet, a *app) {
@@ -29,6 +30,7 @@ func demoFlags(fs *flag.FlagSet, a *app) {
 	fs.IntVar(&a.demo.customers, "customers", 2000, "number of customers of the generated company")
 	fs.Int64Var(&a.demo.seed, "seed", 1, "random seed of the generated company (same seed, same company)")
 	fs.IntVar(&a.demo.port, "port", 8470, "port of the demo daemon's HTTP API (with -serve)")
+	fs.BoolVar(&a.demo.serve, "serve", false, "after the tour, keep the emulators and the daemon (HTTP API, /report) running until Ctrl-C")
 }
 
 // demoConfig is the configuration the demo writes next to its data so
@@ -91,6 +93,9 @@ func runDemo(ctx context.Context, a *app, _ *flag.FlagSet) error {
 	fmt.Fprintf(a.stdout, "northstar demo: generating a company with %d customers (seed %d) and serving it from a Salesforce and a SAP emulator\n", o.customers, o.seed)
 	gopts := generate.DefaultOptions()
 	gopts.Customers, gopts.Seed = o.customers, o.seed
+	// Three years of history up to today, so the report's "last month" is real.
+	gopts.End = time.Now().UTC().Truncate(24 * time.Hour)
+	gopts.Start = gopts.End.AddDate(-3, 0, 0)
 	up, err := startUpstreams(ctx, gopts)
 	if err != nil {
 		return err
@@ -136,10 +141,30 @@ func runDemo(ctx context.Context, a *app, _ *flag.FlagSet) error {
 	if err := printWarehouseSummary(ctx, a); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "\ngenerated %d orders (%d lines), %d in the ERP; demo finished in %s\n",
+	sum, err := a.refreshMetrics(ctx, a.cfg, time.Time{})
+	if err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	fmt.Fprintf(a.stdout, "metrics: %d values as of %s, models %v, %d customer scores\n",
+		sum.Values, sum.AsOf.Format("2006-01-02"), sum.Models, sum.Scores)
+	if err := printKPIs(ctx, a); err != nil {
+		return err
+	}
+	path, err := a.writeReport(ctx, filepath.Join(dir, "report.html"), "")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "\nexecutive report: %s\n", path)
+	fmt.Fprintf(a.stdout, "generated %d orders (%d lines), %d in the ERP; demo finished in %s\n",
 		up.truth.Counts["orders"], up.truth.Counts["order_lines"], up.erp.Orders, time.Since(start).Round(time.Millisecond))
-	fmt.Fprintf(a.stdout, "next: northstar status -c %s\n", a.configPath)
-	return nil
+	if !o.serve {
+		fmt.Fprintf(a.stdout, "next: northstar demo -serve keeps the emulators and the daemon running (report at http://%s/report)\n", a.cfg.Server.Listen)
+		return nil
+	}
+	return a.serve(ctx, func(addr string) {
+		fmt.Fprintf(a.stdout, "daemon: http://%s/report  http://%s/api/v1/kpis  http://%s/metrics  (Ctrl-C stops)\n", addr, addr, addr)
+		fmt.Fprintf(a.stdout, "try: northstar status -c %s\n", a.configPath)
+	})
 }
 
 // printWarehouseSummary prints what the warehouse now holds.

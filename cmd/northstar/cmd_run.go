@@ -24,6 +24,13 @@ func runDaemon(ctx context.Context, a *app, _ *flag.FlagSet) error {
 	if err := a.openWarehouse(ctx); err != nil {
 		return err
 	}
+	return a.serve(ctx, nil)
+}
+
+// serve runs the daemon on the loaded configuration and open warehouse
+// until ctx ends or SIGINT/SIGTERM; started, when set, is told the
+// daemon's address once it listens.
+func (a *app) serve(ctx context.Context, started func(addr string)) error {
 	var d *daemon.Daemon
 	syncer := daemon.SyncFunc(func(ctx context.Context, cfg *config.Config, name, trigger string) (pipeline.Result, error) {
 		fail := func(err error) (pipeline.Result, error) {
@@ -70,6 +77,9 @@ func runDaemon(ctx context.Context, a *app, _ *flag.FlagSet) error {
 		return err
 	}
 	a.log.Info("northstar daemon starting", "listen", a.cfg.Server.Listen, "connectors", len(a.cfg.Connectors))
+	if started != nil {
+		started(a.cfg.Server.Listen)
+	}
 	if err := d.RunSignals(ctx); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}

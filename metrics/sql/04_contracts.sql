@@ -1,0 +1,156 @@
+-- Contractual metrics (metrics.md §3.1, §3.4, §5): ndr, grr, logo_retention,
+-- ttl_days, ttv_days.
+--
+-- MRR of month M for customer i, m_i(M) = Σ constant-FX MRR (cmrr) of the
+-- rows in force at the end of M: start_at < end(M) ≤ end_at (end_at NULL =
+-- open). Month-end snapshots chain (the start of P is the end of P−1), so a
+-- row starting in [start(P), end(P)) is a movement of P and a row whose
+-- end_at falls in [start(P), end(P)) ends in P: churn is recognised at the
+-- end of the service period. Only complete months (end ≤ cutoff) have
+-- snapshots.
+
+CREATE TEMP TABLE ns_mrr ON COMMIT DROP AS
+SELECT c.period_start AS month, k.customer_id, sum(k.cmrr) AS mrr
+FROM ns_cal c
+CROSS JOIN ns_param p
+JOIN ns_contracts k ON k.started AND k.start_at < (c.period_end::timestamp AT TIME ZONE p.tz)
+                    AND (k.end_at IS NULL OR k.end_at >= (c.period_end::timestamp AT TIME ZONE p.tz))
+WHERE c.grain = 'month' AND c.period_end <= p.as_of + 1
+GROUP BY 1, 2
+HAVING sum(k.cmrr) > 0;
+CREATE INDEX ON ns_mrr (customer_id, month);
+ANALYZE ns_mrr;
+
+-- The complete months after the first month with MRR.
+CREATE TEMP TABLE ns_mov_months ON COMMIT DROP AS
+SELECT c.period_start AS month FROM ns_cal c CROSS JOIN ns_param p
+WHERE c.grain = 'month' AND c.period_end <= p.as_of + 1
+  AND c.period_start > (SELECT min(month) FROM ns_mrr);
+
+-- Movements of each complete month P between m(P−1) and m(P).
+CREATE TEMP TABLE ns_movements ON COMMIT DROP AS
+WITH pairs AS (
+    SELECT x.month, x.customer_id, sum(x.s) AS s, sum(x.e) AS e
+    FROM (SELECT (month + interval '1 month')::date AS month, customer_id, mrr AS s, 0 AS e FROM ns_mrr
+          UNION ALL
+          SELECT month, customer_id, 0, mrr FROM ns_mrr) x
+    JOIN ns_mov_months mm ON mm.month = x.month
+    GROUP BY 1, 2
+)
+SELECT pr.month, pr.customer_id, cu.segment, pr.s, pr.e,
+       CASE WHEN pr.s > 0 AND pr.e = 0 THEN pr.s ELSE 0 END AS churn,
+       CASE WHEN pr.s > 0 AND pr.e > 0 AND pr.e < pr.s THEN pr.s - pr.e ELSE 0 END AS contraction,
+       CASE WHEN pr.s > 0 AND pr.e > pr.s THEN pr.e - pr.s ELSE 0 END AS expansion,
+       CASE WHEN pr.s = 0 AND pr.e > 0 AND EXISTS (
+                SELECT 1 FROM ns_mrr h WHERE h.customer_id = pr.customer_id AND h.month < pr.month)
+            THEN pr.e ELSE 0 END AS reactivation,
+       CASE WHEN pr.s = 0 AND pr.e > 0 AND NOT EXISTS (
+                SELECT 1 FROM ns_mrr h WHERE h.customer_id = pr.customer_id AND h.month < pr.month)
+            THEN pr.e ELSE 0 END AS new_business
+FROM pairs pr LEFT JOIN ns_customers cu ON cu.customer_id = pr.customer_id;
+
+-- NDR / GRR, movement convention (ChartMogul): new business never counts.
+INSERT INTO ns_values (metric_id, period_start, grain, segment, value, numerator, denominator, n, details)
+WITH agg AS (
+    SELECT mm.month, coalesce(sum(v.s), 0) AS start_mrr, coalesce(sum(v.churn), 0) AS churn,
+           coalesce(sum(v.contraction), 0) AS contraction, coalesce(sum(v.expansion), 0) AS expansion,
+           coalesce(sum(v.reactivation), 0) AS reactivation, coalesce(sum(v.new_business), 0) AS new_business,
+           count(*) FILTER (WHERE v.s > 0) AS start_customers
+    FROM ns_mov_months mm LEFT JOIN ns_movements v ON v.month = mm.month
+    GROUP BY mm.month
+)
+SELECT m.metric_id, month, 'month', 'convention:movement',
+       100.0 * m.num / nullif(start_mrr, 0), m.num, start_mrr, start_customers,
+       jsonb_build_object('convention', 'movement (ChartMogul): 1 - (churn + contraction - expansion - reactivation) / MRR_start for NDR, 1 - (churn + contraction) / MRR_start for GRR; month-end snapshots; constant FX at each contract row''s own rate; new business excluded',
+                          'start_mrr', start_mrr, 'churn', churn, 'contraction', contraction,
+                          'expansion', expansion, 'reactivation', reactivation, 'new_business_excluded', new_business)
+FROM agg CROSS JOIN LATERAL (VALUES
+    ('ndr', start_mrr - churn - contraction + expansion + reactivation),
+    ('grr', start_mrr - churn - contraction)) m(metric_id, num);
+
+-- Logo retention, monthly (ChartMogul): customers at the start of P =
+-- m(P−1) > 0; churned = those with m(P) = 0 (all rows ended). Customers who
+-- joined and churned inside P are never at the start, so they are excluded.
+INSERT INTO ns_values (metric_id, period_start, grain, segment, value, numerator, denominator, n, details)
+WITH sliced AS (
+    SELECT v.*, s.segment AS slice FROM ns_movements v
+    CROSS JOIN LATERAL (SELECT 'all' UNION ALL SELECT 'segment:' || v.segment WHERE v.segment IS NOT NULL) s(segment)
+    WHERE v.s > 0
+), joined_churned AS (
+    -- customers whose rows all started and ended inside P (for details only)
+    SELECT mm.month, count(DISTINCT k.customer_id) AS n
+    FROM ns_mov_months mm CROSS JOIN ns_param p
+    JOIN ns_contracts k ON k.started
+         AND k.start_at >= (mm.month::timestamp AT TIME ZONE p.tz)
+         AND k.end_at < ((mm.month + interval '1 month')::timestamp AT TIME ZONE p.tz)
+    WHERE NOT EXISTS (SELECT 1 FROM ns_mrr h WHERE h.customer_id = k.customer_id AND h.month IN (mm.month, (mm.month - interval '1 month')::date))
+    GROUP BY mm.month
+), agg AS (
+    SELECT mm.month, coalesce(s.slice, 'all') AS slice, count(s.customer_id) AS start_customers,
+           count(s.customer_id) FILTER (WHERE s.e = 0) AS churned
+    FROM ns_mov_months mm LEFT JOIN sliced s ON s.month = mm.month
+    GROUP BY 1, 2
+)
+SELECT 'logo_retention', a.month, 'month', a.slice,
+       100.0 * (a.start_customers - a.churned) / nullif(a.start_customers, 0),
+       a.start_customers - a.churned, a.start_customers, a.start_customers,
+       jsonb_build_object('churned', a.churned, 'start_customers', a.start_customers, 'rule', 'end_of_service',
+                          'churn_pct', 100.0 * a.churned / nullif(a.start_customers, 0),
+                          'joined_and_churned_excluded', coalesce(j.n, 0))
+FROM agg a LEFT JOIN joined_churned j ON j.month = a.month;
+
+-- Point-in-time year-over-year (SaaS Capital): base month B = period_start,
+-- cohort = customers with m(B) > 0, compared with m(B+12). Logo retention
+-- YoY = share of the cohort with m(B+12) > 0.
+INSERT INTO ns_values (metric_id, period_start, grain, segment, period_end, value, numerator, denominator, n, details)
+WITH agg AS (
+    SELECT b.month, count(*) AS customers, sum(b.mrr) AS base,
+           coalesce(sum(l.mrr), 0) AS later, sum(least(coalesce(l.mrr, 0), b.mrr)) AS capped,
+           count(l.customer_id) AS retained
+    FROM ns_mrr b
+    LEFT JOIN ns_mrr l ON l.customer_id = b.customer_id AND l.month = (b.month + interval '12 months')::date
+    WHERE EXISTS (SELECT 1 FROM ns_cal c CROSS JOIN ns_param p WHERE c.grain = 'month'
+                  AND c.period_start = (b.month + interval '12 months')::date AND c.period_end <= p.as_of + 1)
+    GROUP BY b.month
+)
+SELECT m.metric_id, month, 'month', 'convention:yoy', (month + interval '13 months')::date,
+       100.0 * m.num / nullif(m.den, 0), m.num, m.den, customers,
+       jsonb_build_object('convention', 'point-in-time year-over-year (SaaS Capital): cohort = customers with MRR > 0 at base month B; NDR = Σ MRR(B+12) / Σ MRR(B); GRR = Σ min(MRR(B+12), MRR(B)) / Σ MRR(B); month-end MRR; constant FX at each contract row''s own rate; customers not in the cohort excluded',
+                          'base_month', month, 'comparison_month', (month + interval '12 months')::date,
+                          'base_mrr', base, 'comparison_mrr', later, 'capped_mrr', capped,
+                          'customers', customers, 'retained_customers', retained)
+FROM agg CROSS JOIN LATERAL (VALUES ('ndr', later, base), ('grr', capped, base),
+                                    ('logo_retention', retained::numeric, customers::numeric)) m(metric_id, num, den);
+
+-- TTL and TTV per signing cohort month, per contract row with a signed_at:
+-- calendar days in the reporting zone. Not reached by cutoff = right-censored,
+-- counted in details, never dropped silently nor imputed. Negative values
+-- (go-live or adoption before signature) are flagged and excluded.
+INSERT INTO ns_values (metric_id, period_start, grain, segment, period_end, value, numerator, denominator, n, details)
+WITH k AS (
+    SELECT c.customer_id, cu.segment,
+           date_trunc('month', c.signed_at AT TIME ZONE p.tz)::date AS cohort,
+           (c.go_live_at AT TIME ZONE p.tz)::date - (c.signed_at AT TIME ZONE p.tz)::date AS ttl,
+           (c.adopted_at AT TIME ZONE p.tz)::date - (c.signed_at AT TIME ZONE p.tz)::date AS ttv,
+           c.adopted_at IS NULL AND c.adoption_ratio >= p.ttv_threshold AS reached_undated
+    FROM ns_contracts c CROSS JOIN ns_param p LEFT JOIN ns_customers cu ON cu.customer_id = c.customer_id
+    WHERE c.signed_at IS NOT NULL
+), x AS (
+    SELECT m.metric_id, k.cohort, s.segment, m.days, k.reached_undated
+    FROM k
+    CROSS JOIN LATERAL (VALUES ('ttl_days', k.ttl), ('ttv_days', k.ttv)) m(metric_id, days)
+    CROSS JOIN LATERAL (SELECT 'all' UNION ALL SELECT 'segment:' || k.segment WHERE k.segment IS NOT NULL) s(segment)
+)
+SELECT metric_id, cohort, 'cohort', segment, (cohort + interval '1 month')::date,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY days) FILTER (WHERE days >= 0),
+       sum(days) FILTER (WHERE days >= 0), count(*) FILTER (WHERE days >= 0), count(*) FILTER (WHERE days >= 0),
+       jsonb_build_object('median', percentile_cont(0.5) WITHIN GROUP (ORDER BY days) FILTER (WHERE days >= 0),
+                          'p85', percentile_cont(0.85) WITHIN GROUP (ORDER BY days) FILTER (WHERE days >= 0),
+                          'reached', count(*) FILTER (WHERE days >= 0),
+                          'not_yet_reached', count(*) FILTER (WHERE days IS NULL),
+                          'negative_excluded', count(*) FILTER (WHERE days < 0),
+                          'contracts', count(*),
+                          'censoring', 'right-censored at as_of: not-yet-reached contracts are counted, not imputed; the median is over reached contracts',
+                          'threshold', CASE WHEN metric_id = 'ttv_days' THEN (SELECT ttv_threshold FROM ns_param) END,
+                          'reached_undated', CASE WHEN metric_id = 'ttv_days' THEN count(*) FILTER (WHERE reached_undated AND days IS NULL) END)
+FROM x GROUP BY metric_id, cohort, segment;
