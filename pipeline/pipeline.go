@@ -102,6 +102,12 @@ func (e *Engine) Sync(ctx context.Context, name string, src northstar.Source, op
 	}
 	if run.Changed() {
 		fctx, cancel := e.commitContext(ctx)
+		if n, err := run.ImplicitCustomers(fctx); err != nil {
+			failures = append(failures, err.Error())
+			status = warehouse.StatusFailed
+		} else if n > 0 {
+			log.Info("customers known only from their facts", "created", n)
+		}
 		if e.Resolve != nil {
 			if err := run.Flush(); err == nil {
 				if err := e.Resolve(fctx, run.ID); err != nil {

@@ -3,6 +3,7 @@ package warehouse
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/lib/pq"
@@ -47,6 +48,39 @@ func (r *Run) Finalize(ctx context.Context) error {
 		return fmt.Errorf("warehouse: first orders: %w", err)
 	}
 	return nil
+}
+
+// ImplicitCustomers gives every customer a fact refers to but no customers
+// stream ever described (an orders-only file drop, CDNOW) a source
+// customer record holding just its id and a golden customer, so its facts
+// count per customer. A customer record arriving later for the same id
+// fills the same rows in. It is idempotent.
+func (r *Run) ImplicitCustomers(ctx context.Context) (int64, error) {
+	if err := r.Flush(); err != nil {
+		return 0, err
+	}
+	var refs []string
+	for _, t := range factTables {
+		refs = append(refs, fmt.Sprintf(`SELECT customer_source_id FROM %s WHERE source = $1 AND customer_id IS NULL AND customer_source_id IS NOT NULL`, t))
+	}
+	q := `WITH refs AS (` + strings.Join(refs, " UNION ") + `),
+		missing AS (
+			SELECT r.customer_source_id AS source_id, nextval('core.customers_customer_id_seq') AS customer_id
+			FROM refs r
+			WHERE NOT EXISTS (SELECT 1 FROM core.customer_sources cs WHERE cs.source = $1 AND cs.source_id = r.customer_source_id)),
+		src AS (
+			INSERT INTO core.source_customers (source, source_id, row_hash, run_id, synced_at)
+			SELECT $1, source_id, 0, $2, now() FROM missing ON CONFLICT (source, source_id) DO NOTHING),
+		golden AS (
+			INSERT INTO core.customers (customer_id, run_id, synced_at) SELECT customer_id, $2, now() FROM missing)
+		INSERT INTO core.customer_sources (source, source_id, customer_id, matched_by, match_score, run_id)
+		SELECT $1, source_id, customer_id, 'new', 1, $2 FROM missing`
+	res, err := r.conn.ExecContext(ctx, q, r.Connector, r.ID)
+	if err != nil {
+		return 0, fmt.Errorf("warehouse: implicit customers: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
 }
 
 // ReconcileKeys tombstones (delete_kind "inferred") every live row of a
