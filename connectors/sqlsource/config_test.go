@@ -235,3 +235,12 @@ func TestRedactor(t *testing.T) {
 		t.Errorf("nil error redacted to %v", err)
 	}
 }
+
+func TestReconcileEvery(t *testing.T) {
+	for spec, want := range map[string]time.Duration{"": 0, "@daily": 24 * time.Hour, "0 */6 * * *": 6 * time.Hour, "@every 90m": 90 * time.Minute} {
+		s := &Source{set: &settings{reconcile: spec}}
+		if got := s.ReconcileEvery(); got != want {
+			t.Errorf("ReconcileEvery(%q) = %s, want %s", spec, got, want)
+		}
+	}
+}

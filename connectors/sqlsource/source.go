@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/robfig/cron/v3"
 	"log/slog"
 	"strings"
 	"sync"
@@ -73,6 +74,22 @@ func (s *Source) Streams() []northstar.Stream {
 // Reconcile returns the `reconcile` schedule (cron) on which the keys of
 // every stream should be listed to infer hard deletes; "" when unset.
 func (s *Source) Reconcile() string { return s.set.reconcile }
+
+// ReconcileEvery is the period of the `reconcile` schedule (the gap between
+// two of its consecutive times), or 0 when none is configured. The sync
+// engine lists keys and infers hard deletes on incremental runs once this
+// much time has passed since the last reconciliation.
+func (s *Source) ReconcileEvery() time.Duration {
+	if s.set.reconcile == "" {
+		return 0
+	}
+	sched, err := cron.ParseStandard(s.set.reconcile)
+	if err != nil {
+		return 0
+	}
+	first := sched.Next(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+	return sched.Next(first).Sub(first)
+}
 
 // Overlap returns how far before the stored cursor Extract starts reading.
 func (s *Source) Overlap() time.Duration { return s.set.overlap }
