@@ -15,11 +15,15 @@ import (
 	"github.com/northstar-dev/northstar/warehouse"
 )
 
-type syncOpts struct{ full bool }
+type syncOpts struct {
+	full      bool
+	noMetrics bool
+}
 
 func syncFlags(fs *flag.FlagSet, a *app) {
 	o := &syncOpts{}
 	fs.BoolVar(&o.full, "full", false, "ignore cursors and file manifests: re-read everything (idempotent) and infer deletes")
+	fs.BoolVar(&o.noMetrics, "no-metrics", false, "do not refresh metrics after a successful sync that changed data")
 	a.sync = o
 }
 
@@ -39,10 +43,20 @@ func runSync(ctx context.Context, a *app, fs *flag.FlagSet) error {
 		return err
 	}
 	printResults(a.stdout, results)
+	changed := false
 	for _, r := range results {
 		if r.Status != warehouse.StatusSucceeded {
 			return errFailedRuns
 		}
+		changed = changed || r.Total.Inserted+r.Total.Updated+r.Total.Deleted > 0
+	}
+	if changed && !a.sync.noMetrics {
+		// Metrics follow every successful sync that changed data.
+		sum, err := a.refreshMetrics(ctx, a.cfg, time.Time{})
+		if err != nil {
+			return fmt.Errorf("sync succeeded, metric refresh failed: %w", err)
+		}
+		fmt.Fprintf(a.stdout, "metrics refreshed as of %s (%d values) in %s\n", sum.AsOf.Format("2006-01-02"), sum.Values, sum.Duration.Round(time.Millisecond))
 	}
 	return nil
 }

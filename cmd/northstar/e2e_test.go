@@ -4,10 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -52,6 +55,9 @@ func company(t *testing.T, customers int, pageSize int) (cfgPath string) {
 	}
 	cfg := fmt.Sprintf(`warehouse:
   dsn: ${NS_TEST_DSN}
+server:
+  listen: "${NS_LISTEN:-127.0.0.1:8470}"
+  token: "${NS_TOKEN:-}"
 state_dir: state
 fx: { EUR: 1.08, GBP: 1.27, CHF: 1.13, SEK: 0.095, DKK: 0.145, PLN: 0.25, CAD: 0.73, AUD: 0.66 }
 connectors:
@@ -145,7 +151,7 @@ func TestKillAndResume(t *testing.T) {
 	cfg := company(t, 2300, 5000)
 
 	ref := whtest.NewDatabase(t)
-	mustRun(t, ref, "sync", "-c", cfg)
+	mustRun(t, ref, "sync", "-c", cfg, "--no-metrics")
 	want := digest(t, ref)
 	total := rowsLoaded(t, ref)
 	if total < 190_000 {
@@ -156,7 +162,7 @@ func TestKillAndResume(t *testing.T) {
 	mustRun(t, dsn, "migrate", "-c", cfg)
 	kills := 0
 	for _, frac := range []float64{0.05, 0.3, 0.6, 0.9} {
-		cmd := nsCommand(dsn, "sync", "-c", cfg)
+		cmd := nsCommand(dsn, "sync", "-c", cfg, "--no-metrics")
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -185,7 +191,7 @@ func TestKillAndResume(t *testing.T) {
 	if kills < 2 {
 		t.Fatalf("only %d of 4 runs were killed mid-load", kills)
 	}
-	mustRun(t, dsn, "sync", "-c", cfg)
+	mustRun(t, dsn, "sync", "-c", cfg, "--no-metrics")
 	if got := digest(t, dsn); fmt.Sprint(got) != fmt.Sprint(want) {
 		for k := range want {
 			if got[k] != want[k] {
@@ -217,4 +223,96 @@ func rowsLoaded(t *testing.T, dsn string) int64 {
 		return 0 // schema not migrated yet
 	}
 	return n
+}
+
+// TestDaemonSIGTERMDuringLargeSync starts `northstar run`, triggers a sync
+// of ≈200,000 rows through the API, sends SIGTERM in the middle: the
+// daemon exits 0 within its shutdown timeout, leaves no run `running`, and
+// the next sync resumes from the committed pages to the same warehouse as
+// an uninterrupted load.
+func TestDaemonSIGTERMDuringLargeSync(t *testing.T) {
+	cfg := company(t, 2300, 5000)
+	ref := whtest.NewDatabase(t)
+	mustRun(t, ref, "sync", "-c", cfg, "--no-metrics")
+	want, total := digest(t, ref), rowsLoaded(t, ref)
+
+	dsn := whtest.NewDatabase(t)
+	mustRun(t, dsn, "migrate", "-c", cfg)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := nsCommand(dsn, "run", "-c", cfg)
+	cmd.Env = append(cmd.Env, "NS_LISTEN="+addr, "NS_TOKEN=e2e-token")
+	var logs strings.Builder
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	defer cmd.Process.Kill() //nolint:errcheck
+
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("daemon did not listen: %v\n%s", err, logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/api/v1/connectors/shop/sync", nil)
+	req.Header.Set("Authorization", "Bearer e2e-token")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("POST sync: %s", resp.Status)
+	}
+	for rowsLoaded(t, dsn) < total/3 {
+		select {
+		case err := <-done:
+			t.Fatalf("daemon ended early: %v\n%s", err, logs.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	start := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("daemon exit after SIGTERM: %v\n%s", err, logs.String())
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatalf("daemon still running 60 s after SIGTERM\n%s", logs.String())
+	}
+	t.Logf("daemon stopped %s after SIGTERM", time.Since(start).Round(time.Millisecond))
+	if got := rowsLoaded(t, dsn); got >= total {
+		t.Fatalf("the sync finished before SIGTERM (%d rows): nothing was interrupted", got)
+	}
+	db, _ := sql.Open("postgres", dsn)
+	defer db.Close()
+	var running, partial int
+	db.QueryRow(`SELECT count(*) FILTER (WHERE status = 'running'), count(*) FILTER (WHERE status = 'partial') FROM ops.sync_runs`).Scan(&running, &partial)
+	if running != 0 || partial != 1 {
+		t.Fatalf("after SIGTERM: %d runs running, %d partial (want 0 and 1)", running, partial)
+	}
+	mustRun(t, dsn, "sync", "-c", cfg, "--no-metrics")
+	if got := digest(t, dsn); fmt.Sprint(got) != fmt.Sprint(want) {
+		for k := range want {
+			if got[k] != want[k] {
+				t.Errorf("%s: resumed %s, uninterrupted %s", k, got[k], want[k])
+			}
+		}
+	}
 }
