@@ -39,7 +39,7 @@ type CLVOptions struct {
 	Margin       float64 // gross margin applied to revenue; default 1
 	// ParetoTimeout bounds the optional Pareto/NBD fit, whose likelihood
 	// can be slow on data without visible drop-out; past it the model is
-	// skipped with a warning. Default 30 s; negative skips Pareto/NBD.
+	// skipped with a warning. Default 10 s; negative skips Pareto/NBD.
 	ParetoTimeout time.Duration
 }
 
@@ -103,7 +103,7 @@ func (o Options) withDefaults(now time.Time) (Options, *time.Location, error) {
 		return o, nil, fmt.Errorf("metrics: clv discount rate %v: want a monthly rate in [0, 1)", o.CLV.DiscountRate)
 	}
 	if o.CLV.ParetoTimeout == 0 {
-		o.CLV.ParetoTimeout = 30 * time.Second
+		o.CLV.ParetoTimeout = 10 * time.Second
 	}
 	if o.CLV.Margin == 0 {
 		o.CLV.Margin = 1

@@ -21,7 +21,7 @@ func TestOptions(t *testing.T) {
 			return o.TZ == "UTC" && o.AsOf.Equal(time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)) &&
 				slices.Equal(o.CSATSatisfied, []int{4, 5}) && o.TTVThreshold == 0.8 && o.CLV.TimeUnit == "week" &&
 				o.CLV.Horizon == 52 && o.CLV.DiscountRate == 0 && o.CLV.Margin == 1 && o.Logger != nil &&
-				o.CLV.ParetoTimeout == 30*time.Second
+				o.CLV.ParetoTimeout == 10*time.Second
 		}, ""},
 		{"today in the reporting zone", Options{TZ: "Europe/Berlin"}, func(o Options) bool {
 			return o.AsOf.Equal(time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC))

@@ -180,6 +180,14 @@ func storeValues(ctx context.Context, tx *sqlx.Tx) error {
 	if unknown.Valid {
 		return fmt.Errorf("metrics: values for metric ids missing from the catalogue: %s", unknown.String)
 	}
+	var dup sql.NullString
+	if err := tx.QueryRowContext(ctx, `SELECT metric_id || ' ' || period_start || ' ' || grain || ' ' || segment
+		FROM ns_values GROUP BY metric_id, period_start, grain, segment HAVING count(*) > 1 LIMIT 1`).Scan(&dup); err != nil && err != sql.ErrNoRows {
+		return fmt.Errorf("metrics: check keys: %w", err)
+	}
+	if dup.Valid {
+		return fmt.Errorf("metrics: computed two values for %s (a bug in the metric SQL)", dup.String)
+	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM metrics."values"`); err != nil {
 		return fmt.Errorf("metrics: clear values: %w", err)
 	}

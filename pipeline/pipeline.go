@@ -100,27 +100,16 @@ func (e *Engine) Sync(ctx context.Context, name string, src northstar.Source, op
 		}
 		break // partial: the remaining streams wait for the next run
 	}
-	if run.Changed() {
-		fctx, cancel := e.commitContext(ctx)
-		if n, err := run.ImplicitCustomers(fctx); err != nil {
+	if ctx.Err() == nil && (run.Changed() || e.previousUnfinished(ctx, run)) {
+		// Linking steps span whole tables, so they are not bounded by the
+		// commit timeout; each is idempotent, so one cut short by a
+		// shutdown is simply redone by the next run.
+		if err := e.link(ctx, run, log); err != nil {
 			failures = append(failures, err.Error())
-			status = warehouse.StatusFailed
-		} else if n > 0 {
-			log.Info("customers known only from their facts", "created", n)
-		}
-		if e.Resolve != nil {
-			if err := run.Flush(); err == nil {
-				if err := e.Resolve(fctx, run.ID); err != nil {
-					failures = append(failures, "identity resolution: "+err.Error())
-					status = warehouse.StatusFailed
-				}
+			if status == warehouse.StatusSucceeded {
+				status = warehouse.StatusFailed
 			}
 		}
-		if err := run.Finalize(fctx); err != nil {
-			failures = append(failures, err.Error())
-			status = warehouse.StatusFailed
-		}
-		cancel()
 	}
 	var runErr error
 	if len(failures) > 0 {
@@ -136,6 +125,31 @@ func (e *Engine) Sync(ctx context.Context, name string, src northstar.Source, op
 		"read", t.Read, "inserted", t.Inserted, "updated", t.Updated, "unchanged", t.Unchanged,
 		"deleted", t.Deleted, "rejected", t.Rejected, "err", runErr)
 	return res, nil
+}
+
+// previousUnfinished reports whether the connector's previous run ended
+// before its linking steps (failed, partial, killed): they are redone.
+func (e *Engine) previousUnfinished(ctx context.Context, run *warehouse.Run) bool {
+	st, err := run.PreviousStatus(ctx)
+	return err == nil && st != "" && st != warehouse.StatusSucceeded
+}
+
+// link runs the set-based steps after a run that changed data: customers
+// known only from facts, identity resolution, then re-linking facts.
+func (e *Engine) link(ctx context.Context, run *warehouse.Run, log *slog.Logger) error {
+	n, err := run.ImplicitCustomers(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		log.Info("customers known only from their facts", "created", n)
+	}
+	if e.Resolve != nil {
+		if err := e.Resolve(ctx, run.ID); err != nil {
+			return fmt.Errorf("identity resolution: %w", err)
+		}
+	}
+	return run.Finalize(ctx)
 }
 
 func (e *Engine) syncStream(ctx context.Context, run *warehouse.Run, src northstar.Source, s northstar.Stream, opt Options, log *slog.Logger) error {

@@ -216,3 +216,15 @@ func (db *DB) Manifest(ctx context.Context, connector string, s northstar.Stream
 	}
 	return out, rows.Err()
 }
+
+// PreviousStatus returns the status of the connector's run before this
+// one ("" when there was none).
+func (r *Run) PreviousStatus(ctx context.Context) (string, error) {
+	var st string
+	err := r.db.QueryRowContext(ctx, `SELECT status FROM ops.sync_runs WHERE connector = $1 AND run_id < $2
+		ORDER BY run_id DESC LIMIT 1`, r.Connector, r.ID).Scan(&st)
+	if isNoRows(err) {
+		return "", nil
+	}
+	return st, err
+}

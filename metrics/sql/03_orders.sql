@@ -84,7 +84,7 @@ WITH cohort AS (
 ), base AS (
     SELECT cohort, revenue FROM act WHERE month = cohort
 )
-SELECT 'cohort_retention', c.cohort, 'cohort', 'age:' || lpad(c.k::text, 2, '0'),
+SELECT 'cohort_retention', c.cohort, 'cohort', 'age:' || lpad(c.k::text, greatest(2, length(c.k::text)), '0'),
        (c.month + interval '1 month')::date,
        100.0 * coalesce(a.active, 0) / c.customers, coalesce(a.active, 0), c.customers, c.customers,
        jsonb_build_object('age_months', c.k, 'activity_month', c.month,
