@@ -28,7 +28,7 @@ var errFailedRuns = errors.New("some runs failed or were partial")
 
 func commands() []command {
 	return []command{
-		{name: "demo", summary: "zero-configuration tour: managed PostgreSQL, generated company, sync, summary",
+		{name: "demo", summary: "zero-configuration tour: emulated Salesforce + SAP of a generated company, sync, metrics, HTML report",
 			run: runDemo, flags: demoFlags},
 		{name: "run", summary: "the daemon: scheduled syncs and metric refresh, HTTP API; SIGHUP reloads, SIGTERM stops",
 			run: runDaemon},
@@ -37,7 +37,7 @@ func commands() []command {
 		{name: "validate", summary: "check the configuration file (file:line:col errors); --check also connects",
 			run: runValidate, flags: validateFlags},
 		{name: "migrate", summary: "apply warehouse migrations", run: runMigrate},
-		{name: "status", summary: "last run of each connector: status, counts, duration, error", run: runStatus},
+		{name: "status", summary: "last run of each connector: status, counts, duration, error, next run", run: runStatus},
 		{name: "identity", args: "link|unlink SOURCE:ID SOURCE:ID", summary: "force two source customers together or apart (survives re-runs)",
 			run: runIdentity, flags: identityFlags},
 		{name: "reconcile", summary: "CRM vs ERP: customers and won opportunities missing on the other side",

@@ -14,6 +14,7 @@ import (
 func TestValidateTestdata(t *testing.T) {
 	bad, _ := filepath.Glob("../../config/testdata/*.bad.yaml")
 	good, _ := filepath.Glob("../../config/testdata/*.good.yaml")
+	good = append(good, "../../northstar.example.yaml")
 	if len(bad) < 20 || len(good) < 3 {
 		t.Fatalf("found %d bad and %d good files", len(bad), len(good))
 	}
