@@ -119,7 +119,7 @@ connectors:
 		return err
 	}
 	sync := func() (time.Duration, int64, error) {
-		cmd := exec.Command(bin, "sync", "-c", cfg, "-log-level", "warn")
+		cmd := exec.Command(bin, "sync", "-c", cfg, "-log-level", "warn", "--no-metrics")
 		cmd.Stderr = os.Stderr
 		start := time.Now()
 		err := cmd.Run()
