@@ -16,12 +16,9 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"flag"
 	"fmt"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,12 +28,13 @@ import (
 
 	_ "github.com/lib/pq"
 
+	"github.com/northstar-dev/northstar/bench/internal/benchenv"
 	"github.com/northstar-dev/northstar/generate"
 )
 
 func main() {
 	orders := flag.Int("orders", 1_000_000, "approximate number of orders to generate (lines come on top)")
-	server := flag.String("dsn", envOr("NORTHSTAR_TEST_DSN", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "PostgreSQL server (any database); a fresh database is created and dropped")
+	server := flag.String("dsn", benchenv.ServerDSN(), "PostgreSQL server (any database); a fresh database is created and dropped")
 	keep := flag.Bool("keep", false, "keep the generated files and the database")
 	pageSize := flag.Int("page-size", 0, "file connector page_size (0: the connector's default)")
 	flag.Parse()
@@ -44,13 +42,6 @@ func main() {
 		fmt.Fprintln(os.Stderr, "loadbench:", err)
 		os.Exit(1)
 	}
-}
-
-func envOr(k, d string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return d
 }
 
 func run(orders int, server string, keep bool, pageSize int) error {
@@ -62,9 +53,9 @@ func run(orders int, server string, keep bool, pageSize int) error {
 	if !keep {
 		defer os.RemoveAll(dir)
 	}
-	bin := filepath.Join(dir, "northstar")
-	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/northstar").CombinedOutput(); err != nil {
-		return fmt.Errorf("build (run from the repository root): %v\n%s", err, out)
+	bin, err := benchenv.Build(dir)
+	if err != nil {
+		return err
 	}
 
 	opts := generate.DefaultOptions()
@@ -78,26 +69,13 @@ func run(orders int, server string, keep bool, pageSize int) error {
 	rows := nOrders + nLines
 	fmt.Printf("generated %d orders + %d lines = %d rows in %s\n", nOrders, nLines, rows, time.Since(t0).Round(time.Millisecond))
 
-	admin, err := sql.Open("postgres", server)
+	dsn, drop, err := benchenv.Database(server)
 	if err != nil {
-		return err
-	}
-	defer admin.Close()
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	name := "ns_bench_" + hex.EncodeToString(b)
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
 		return err
 	}
 	if !keep {
-		defer admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)") //nolint:errcheck
+		defer drop()
 	}
-	u, err := url.Parse(server)
-	if err != nil {
-		return err
-	}
-	u.Path = "/" + name
-	dsn := u.String()
 
 	cfg := filepath.Join(dir, "northstar.yaml")
 	fileOpts := "{ format: csv }"
@@ -145,7 +123,7 @@ connectors:
 		return err
 	}
 
-	copyDur, err := psqlCopy(admin, dsn, dir)
+	copyDur, err := psqlCopy(dsn, dir)
 	if err != nil {
 		return err
 	}
@@ -160,7 +138,7 @@ connectors:
 
 // psqlCopy loads the same CSV files with psql's \copy into tables created
 // LIKE the core tables INCLUDING ALL (same keys and indexes).
-func psqlCopy(admin *sql.DB, dsn, dir string) (time.Duration, error) {
+func psqlCopy(dsn, dir string) (time.Duration, error) {
 	db, err := sql.Open("postgres", dsn)
 	if err != nil {
 		return 0, err

@@ -10,12 +10,8 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"flag"
 	"fmt"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,26 +19,18 @@ import (
 	"syscall"
 	"time"
 
-	_ "github.com/lib/pq"
-
+	"github.com/northstar-dev/northstar/bench/internal/benchenv"
 	"github.com/northstar-dev/northstar/generate"
 )
 
 func main() {
 	customers := flag.Int("customers", 100_000, "customers of the generated company")
-	server := flag.String("dsn", envOr("NORTHSTAR_TEST_DSN", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "PostgreSQL server; a fresh database is created and dropped")
+	server := flag.String("dsn", benchenv.ServerDSN(), "PostgreSQL server; a fresh database is created and dropped")
 	flag.Parse()
 	if err := run(*customers, *server); err != nil {
 		fmt.Fprintln(os.Stderr, "refreshbench:", err)
 		os.Exit(1)
 	}
-}
-
-func envOr(k, d string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return d
 }
 
 func run(customers int, server string) error {
@@ -51,9 +39,9 @@ func run(customers int, server string) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "northstar")
-	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/northstar").CombinedOutput(); err != nil {
-		return fmt.Errorf("build (run from the repository root): %v\n%s", err, out)
+	bin, err := benchenv.Build(dir)
+	if err != nil {
+		return err
 	}
 	opts := generate.DefaultOptions()
 	opts.Customers = customers
@@ -63,24 +51,12 @@ func run(customers int, server string) error {
 	}
 	fmt.Printf("generated %d customers, %d orders, %d lines\n", man.Truth.Counts["customers"], man.Truth.Counts["orders"], man.Truth.Counts["order_lines"])
 
-	admin, err := sql.Open("postgres", server)
+	dsn, drop, err := benchenv.Database(server)
 	if err != nil {
 		return err
 	}
-	defer admin.Close()
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	name := "ns_bench_" + hex.EncodeToString(b)
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		return err
-	}
-	defer admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)") //nolint:errcheck
-	u, err := url.Parse(server)
-	if err != nil {
-		return err
-	}
-	u.Path = "/" + name
-	if err := os.Setenv("BENCH_DSN", u.String()); err != nil {
+	defer drop()
+	if err := os.Setenv("BENCH_DSN", dsn); err != nil {
 		return err
 	}
 	var streams strings.Builder
