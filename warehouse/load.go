@@ -119,7 +119,10 @@ func (r *Run) store(ctx context.Context, ss *session, p Page, g *gates) (northst
 				return c, err
 			}
 		}
-		if err := l.mergeRaw(ctx, tombstones > 0); err != nil {
+		// Raw and core rows of live records are written together, so when
+		// every live row was new to core it is new to raw as well.
+		allNew := ins == int64(len(p.Rows)-tombstones)
+		if err := l.mergeRaw(ctx, tombstones > 0, allNew); err != nil {
 			return c, err
 		}
 		if p.Stream == northstar.StreamCustomers {
@@ -279,12 +282,17 @@ func (l *loader) applyTombstones(ctx context.Context) (int64, error) {
 }
 
 // mergeRaw stores payloads as received; tombstones only mark the stored payload.
-func (l *loader) mergeRaw(ctx context.Context, tombstones bool) error {
+// With allNew (no live row of the page existed), a plain insert skips the
+// conflict arbitration.
+func (l *loader) mergeRaw(ctx context.Context, tombstones, allNew bool) error {
 	q := fmt.Sprintf(`INSERT INTO raw.records AS t (source, stream, source_id, payload, payload_hash, modified_at, deleted_at, run_id, synced_at)
-		SELECT $1, $3, s.source_id, s.payload, s.payload_hash, s.modified_at, NULL, $2, now() FROM %[1]s s WHERE NOT s.is_deleted
-		ON CONFLICT (source, stream, source_id) DO UPDATE SET payload = EXCLUDED.payload, payload_hash = EXCLUDED.payload_hash,
+		SELECT $1, $3, s.source_id, s.payload, s.payload_hash, s.modified_at, NULL, $2, now() FROM %s s WHERE NOT s.is_deleted`,
+		stageName(l.stream))
+	if !allNew {
+		q += ` ON CONFLICT (source, stream, source_id) DO UPDATE SET payload = EXCLUDED.payload, payload_hash = EXCLUDED.payload_hash,
 			modified_at = EXCLUDED.modified_at, deleted_at = NULL, run_id = EXCLUDED.run_id, synced_at = EXCLUDED.synced_at
-		WHERE t.payload_hash <> EXCLUDED.payload_hash OR t.deleted_at IS NOT NULL`, stageName(l.stream))
+		WHERE t.payload_hash <> EXCLUDED.payload_hash OR t.deleted_at IS NOT NULL`
+	}
 	if _, err := l.tx.ExecContext(ctx, q, l.run.Connector, l.run.ID, string(l.stream)); err != nil {
 		return fmt.Errorf("warehouse: merge raw %s: %w", l.stream, err)
 	}
