@@ -214,11 +214,7 @@ func (e *BCEmulator) Delete(set, id string) bool {
 func (e *BCEmulator) SalesOrders() []BCSalesOrder {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	out := make([]BCSalesOrder, 0, len(e.orders.rows))
-	for _, x := range e.orders.rows {
-		out = append(out, *x.(*BCSalesOrder))
-	}
-	return out
+	return copies[BCSalesOrder](e.orders)
 }
 
 // SalesOrder returns a copy of one sales order.
@@ -235,22 +231,14 @@ func (e *BCEmulator) SalesOrder(id string) (BCSalesOrder, bool) {
 func (e *BCEmulator) SalesInvoices() []BCSalesInvoice {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	out := make([]BCSalesInvoice, 0, len(e.invoices.rows))
-	for _, x := range e.invoices.rows {
-		out = append(out, *x.(*BCSalesInvoice))
-	}
-	return out
+	return copies[BCSalesInvoice](e.invoices)
 }
 
 // Customers returns copies of all customers.
 func (e *BCEmulator) Customers() []BCCustomer {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	out := make([]BCCustomer, 0, len(e.customers.rows))
-	for _, x := range e.customers.rows {
-		out = append(out, *x.(*BCCustomer))
-	}
-	return out
+	return copies[BCCustomer](e.customers)
 }
 
 func (e *BCEmulator) table(set string) *table {

@@ -23,6 +23,16 @@ type table struct {
 
 func newTable() *table { return &table{pos: map[string]int{}} }
 
+// copies returns a copy of every row of t as a T (the emulator's stored
+// entity type is *T); the caller holds the emulator's read lock.
+func copies[T any](t *table) []T {
+	out := make([]T, 0, len(t.rows))
+	for _, x := range t.rows {
+		out = append(out, *any(x).(*T))
+	}
+	return out
+}
+
 func (t *table) put(e entity) {
 	if i, ok := t.pos[e.key()]; ok {
 		t.rows[i] = e

@@ -157,22 +157,14 @@ func (e *SAPEmulator) SalesOrder(id string) (SalesOrder, bool) {
 func (e *SAPEmulator) SalesOrders() []SalesOrder {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	out := make([]SalesOrder, 0, len(e.orders.rows))
-	for _, x := range e.orders.rows {
-		out = append(out, *x.(*SalesOrder))
-	}
-	return out
+	return copies[SalesOrder](e.orders)
 }
 
 // BusinessPartners returns copies of all stored business partners.
 func (e *SAPEmulator) BusinessPartners() []BusinessPartner {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	out := make([]BusinessPartner, 0, len(e.bps.rows))
-	for _, x := range e.bps.rows {
-		out = append(out, *x.(*BusinessPartner))
-	}
-	return out
+	return copies[BusinessPartner](e.bps)
 }
 
 // PutBillingDocument inserts or replaces a billing document (with its items).
