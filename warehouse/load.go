@@ -50,20 +50,12 @@ func (ss *session) ensureStage(ctx context.Context, s northstar.Stream, tab tran
 	return nil
 }
 
-// Load stores one page in one transaction and waits for it: COPY into the
-// staging table, merge raw and core, apply tombstones, quarantine
-// rejects, advance the cursor and file manifest, and add the page's counts
-// to the run. Pages submitted earlier are flushed first.
-func (r *Run) Load(ctx context.Context, p Page) (northstar.Counts, error) {
-	if err := r.Flush(); err != nil {
-		return northstar.Counts{}, err
-	}
-	return r.store(ctx, r.sessions[0], p, nil)
-}
-
-// store writes page p on session ss. With gates g (pipelined pages), the
-// page merges only after the previous page merged and commits only after
-// the previous page committed, so pages commit in order.
+// store writes page p on session ss in one transaction: COPY into the
+// staging table, merge raw and core, apply tombstones, quarantine rejects,
+// advance the cursor and file manifest, and add the page's counts to the
+// run. With gates g (pipelined pages), the page merges only after the
+// previous page merged and commits only after the previous page committed,
+// so pages commit in order.
 func (r *Run) store(ctx context.Context, ss *session, p Page, g *gates) (northstar.Counts, error) {
 	if g == nil {
 		g = &gates{}
