@@ -42,7 +42,17 @@ type Metrics struct {
 	CLV                  CLV     `yaml:"clv"`
 	CSATSatisfied        []int   `yaml:"csat_satisfied"`         // default [4, 5]
 	TTVAdoptionThreshold float64 `yaml:"ttv_adoption_threshold"` // default 0.8
+	Flow                 Flow    `yaml:"flow"`
 }
+
+// Flow maps order stages to value-stream flow states (metrics.md §7).
+type Flow struct {
+	// Stages lists order timestamps in process order, each with the state
+	// that starts at it; default ordered_at active, fulfilled_at waiting,
+	// invoiced_at waiting, paid_at done.
+	Stages []FlowStage `yaml:"stages"`
+}
+
 
 // CLV configures the BTYD models.
 type CLV struct {

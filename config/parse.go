@@ -76,6 +76,7 @@ func Defaults() *Config {
 			CLV:                  CLV{TimeUnit: "week", Horizon: 52, DiscountRate: 0.01, Margin: 1.0},
 			CSATSatisfied:        []int{4, 5},
 			TTVAdoptionThreshold: 0.8,
+			Flow:                 Flow{Stages: DefaultFlow()},
 		},
 		Identity: Identity{Rules: []IdentityRule{
 			{Match: []string{"external_id"}},
@@ -211,6 +212,28 @@ func (p *parser) metrics(n *yaml.Node, m *Metrics) {
 	if v := Lookup(n, "ttv_adoption_threshold"); v != nil && !inUnit(m.TTVAdoptionThreshold) {
 		p.add(v, "metrics.ttv_adoption_threshold", "want a number in (0, 1], got %v", m.TTVAdoptionThreshold)
 	}
+	p.flow(Lookup(Lookup(n, "flow"), "stages"), m.Flow.Stages)
+}
+
+// flow validates metrics.flow.stages (n is the sequence node, if any).
+func (p *parser) flow(n *yaml.Node, stages []FlowStage) {
+	if n == nil || n.Kind != yaml.SequenceNode || len(n.Content) != len(stages) {
+		return // absent (defaults) or a shape error Decode reported
+	}
+	for _, s := range stages {
+		if s.At == "" || s.State == "" {
+			return // a missing required key, reported by Decode
+		}
+	}
+	i, err := ValidateFlow(stages)
+	if err == nil {
+		return
+	}
+	if i < 0 {
+		p.add(n, "metrics.flow.stages", "%s", err)
+		return
+	}
+	p.add(n.Content[i], fmt.Sprintf("metrics.flow.stages[%d]", i), "%s", err)
 }
 
 var matchFields = []string{"external_id", "tax_id", "domain", "email", "name", "country"}

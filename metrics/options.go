@@ -27,6 +27,9 @@ type Options struct {
 	TTVThreshold float64
 	// CLV configures the BTYD models.
 	CLV CLVOptions
+	// Flow maps order stages to flow states for the value-stream metrics;
+	// default DefaultFlow (metrics.md §7).
+	Flow []FlowStage
 	// Logger receives progress and model warnings; nil discards.
 	Logger *slog.Logger
 }
@@ -47,8 +50,13 @@ type CLVOptions struct {
 // warehouse time zone of a configuration file; AsOf and Logger are left
 // to the caller.
 func FromConfig(m config.Metrics, timezone string) Options {
+	var flow []FlowStage
+	for _, s := range m.Flow.Stages {
+		flow = append(flow, FlowStage{At: s.At, State: s.State})
+	}
 	return Options{
 		TZ:            timezone,
+		Flow:          flow,
 		CSATSatisfied: slices.Clone(m.CSATSatisfied),
 		TTVThreshold:  m.TTVAdoptionThreshold,
 		CLV: CLVOptions{
@@ -107,6 +115,13 @@ func (o Options) withDefaults(now time.Time) (Options, *time.Location, error) {
 	}
 	if o.CLV.Margin == 0 {
 		o.CLV.Margin = 1
+	}
+	if len(o.Flow) == 0 {
+		o.Flow = DefaultFlow()
+	}
+	o.Flow = slices.Clone(o.Flow)
+	if err := ValidateFlow(o.Flow); err != nil {
+		return o, nil, fmt.Errorf("metrics: %w", err)
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)

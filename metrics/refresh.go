@@ -151,6 +151,12 @@ func computeValues(ctx context.Context, tx *sqlx.Tx, opt Options) error {
 			return err
 		}
 		t := time.Now()
+		if name == "sql/06_flow.sql" {
+			// The flow items depend on the configured stage mapping.
+			if _, err := tx.ExecContext(ctx, flowItemsSQL(opt.Flow)); err != nil {
+				return fmt.Errorf("metrics: flow items: %w", err)
+			}
+		}
 		// No arguments: lib/pq sends the file as one simple query, so a
 		// file may hold several statements.
 		if _, err := tx.ExecContext(ctx, string(body)); err != nil {

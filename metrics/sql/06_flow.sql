@@ -1,22 +1,29 @@
 -- Value-stream flow metrics on orders (metrics.md §7) and support case
--- resolution. Done = paid_at; canceled orders leave Load at canceled_at and
--- never count in Velocity, Time, Efficiency or Distribution. Calendar time.
+-- resolution. Refresh creates ns_flow_items (entered_at, done_at,
+-- active_days, out_of_order per order) and ns_flow_param (the mapping text)
+-- from the configured stage→state mapping (metrics/flow.go) before this
+-- file runs; the default maps ordered_at → Active, fulfilled_at and
+-- invoiced_at → Waiting, paid_at → Done. Canceled orders leave Load at
+-- canceled_at and never count in Velocity, Time, Efficiency or
+-- Distribution. Calendar time; source timestamps (not ingestion time), so
+-- items already in progress when ingestion started keep their real age.
 -- Slices: month, quarter, year × all and segment:<customer segment>
 -- (distribution: type:<order_type>; load: all only).
 
 CREATE TEMP TABLE ns_done ON COMMIT DROP AS
 SELECT g.grain, g.period_start, s.segment, o.*
 FROM (
-    SELECT o.source, o.source_id, o.order_type, cu.segment AS cust_segment,
-           (o.paid_at AT TIME ZONE p.tz) AS done_local,
-           extract(epoch FROM o.paid_at - o.ordered_at) / 86400.0 AS raw_days,
-           greatest(extract(epoch FROM o.paid_at - o.ordered_at) / 86400.0, 0) AS flow_days,
-           CASE WHEN o.fulfilled_at IS NOT NULL
-                THEN greatest(extract(epoch FROM least(o.fulfilled_at, o.paid_at) - o.ordered_at) / 86400.0, 0) END AS active_days,
-           (o.fulfilled_at < o.ordered_at OR o.fulfilled_at > o.paid_at OR o.invoiced_at < o.ordered_at
-            OR o.invoiced_at < o.fulfilled_at OR o.paid_at < o.invoiced_at OR o.paid_at < o.ordered_at) AS out_of_order
-    FROM ns_orders o CROSS JOIN ns_param p LEFT JOIN ns_customers cu ON cu.customer_id = o.customer_id
-    WHERE NOT o.canceled AND o.paid_at IS NOT NULL
+    SELECT i.source, i.source_id, i.order_type, cu.segment AS cust_segment,
+           (i.done_at AT TIME ZONE p.tz) AS done_local,
+           -- greatest/least ignore NULLs: keep unknown times unknown explicitly.
+           extract(epoch FROM i.done_at - i.entered_at) / 86400.0 AS raw_days,
+           CASE WHEN i.entered_at IS NOT NULL
+                THEN greatest(extract(epoch FROM i.done_at - i.entered_at) / 86400.0, 0) END AS flow_days,
+           CASE WHEN i.entered_at IS NOT NULL AND i.active_days IS NOT NULL
+                THEN least(i.active_days, greatest(extract(epoch FROM i.done_at - i.entered_at) / 86400.0, 0)) END AS active_days,
+           i.out_of_order
+    FROM ns_flow_items i CROSS JOIN ns_param p LEFT JOIN ns_customers cu ON cu.customer_id = i.customer_id
+    WHERE NOT i.canceled AND i.done_at IS NOT NULL
 ) o
 CROSS JOIN LATERAL (VALUES ('month',   date_trunc('month',   o.done_local)::date),
                            ('quarter', date_trunc('quarter', o.done_local)::date),
@@ -25,18 +32,20 @@ CROSS JOIN LATERAL (SELECT 'all' UNION ALL SELECT 'segment:' || o.cust_segment W
 
 INSERT INTO ns_values (metric_id, period_start, grain, segment, value, numerator, denominator, n, details)
 SELECT 'flow_velocity', period_start, grain, segment, count(*), count(*), NULL, count(*),
-       jsonb_build_object('done', 'paid_at')
-FROM ns_done GROUP BY 1, 2, 3, 4;
+       jsonb_build_object('done', fp.done_stage, 'mapping', fp.mapping)
+FROM ns_done CROSS JOIN ns_flow_param fp GROUP BY 1, 2, 3, 4, fp.done_stage, fp.mapping;
 
 INSERT INTO ns_values (metric_id, period_start, grain, segment, value, numerator, denominator, n, details)
 SELECT 'flow_time_days', period_start, grain, segment,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY flow_days), sum(flow_days), count(*), count(*),
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY flow_days), sum(flow_days), count(flow_days), count(flow_days),
        jsonb_build_object('median', percentile_cont(0.5) WITHIN GROUP (ORDER BY flow_days),
                           'p85', percentile_cont(0.85) WITHIN GROUP (ORDER BY flow_days),
                           'mean', avg(flow_days),
-                          'paid_before_ordered', count(*) FILTER (WHERE raw_days < 0),
-                          'definition', 'paid_at - ordered_at in calendar days over orders paid in the period; negative times clipped at 0 and counted')
-FROM ns_done GROUP BY 1, 2, 3, 4;
+                          'done_before_entered', count(*) FILTER (WHERE raw_days < 0),
+                          'entry_missing', count(*) FILTER (WHERE flow_days IS NULL),
+                          'mapping', fp.mapping,
+                          'definition', 'done - entry (first active or waiting stage) in calendar days over items done in the period; negative times clipped at 0 and counted')
+FROM ns_done CROSS JOIN ns_flow_param fp GROUP BY 1, 2, 3, 4, fp.mapping;
 
 INSERT INTO ns_values (metric_id, period_start, grain, segment, value, numerator, denominator, n, details)
 SELECT 'flow_efficiency', period_start, grain, segment,
@@ -44,10 +53,11 @@ SELECT 'flow_efficiency', period_start, grain, segment,
        coalesce(sum(active_days), 0), coalesce(sum(flow_days) FILTER (WHERE active_days IS NOT NULL), 0),
        count(active_days),
        jsonb_build_object('pooled', true,
-                          'active', 'ordered_at -> fulfilled_at, clipped to [0, flow time]',
+                          'active', 'time in active stages, each segment clipped at 0, total clipped to the flow time',
+                          'mapping', fp.mapping,
                           'out_of_order', count(*) FILTER (WHERE out_of_order),
-                          'missing_fulfilled_excluded', count(*) FILTER (WHERE active_days IS NULL))
-FROM ns_done GROUP BY 1, 2, 3, 4;
+                          'missing_stage_excluded', count(*) FILTER (WHERE active_days IS NULL))
+FROM ns_done CROSS JOIN ns_flow_param fp GROUP BY 1, 2, 3, 4, fp.mapping;
 
 INSERT INTO ns_values (metric_id, period_start, grain, segment, value, numerator, denominator, n, details)
 WITH t AS (
@@ -59,20 +69,23 @@ SELECT 'flow_distribution', period_start, grain, 'type:' || order_type,
 FROM t WINDOW w AS (PARTITION BY grain, period_start);
 
 -- Flow load: mean over the days of P (up to as_of) of the orders in
--- progress at the end of each day: entered (ordered_at) and not yet paid or
--- canceled. Orders canceled without a timestamp never enter.
+-- progress at the end of each day: entered (first active or waiting stage)
+-- and not yet done or canceled. Orders canceled without a timestamp, and
+-- orders still New, never enter.
 INSERT INTO ns_values (metric_id, period_start, grain, segment, value, numerator, denominator, n, details)
 WITH ev AS (
-    SELECT o.local_day AS day, 1 AS delta FROM ns_orders o
-    WHERE NOT (o.canceled AND o.canceled_at IS NULL)
+    SELECT (i.entered_at AT TIME ZONE p.tz)::date AS day, 1 AS delta
+    FROM ns_flow_items i CROSS JOIN ns_param p
+    WHERE i.entered_at IS NOT NULL AND NOT (i.canceled AND i.canceled_at IS NULL)
     UNION ALL
-    SELECT (greatest(least(o.paid_at, o.canceled_at), o.ordered_at) AT TIME ZONE p.tz)::date, -1
-    FROM ns_orders o CROSS JOIN ns_param p
-    WHERE NOT (o.canceled AND o.canceled_at IS NULL) AND coalesce(o.paid_at, o.canceled_at) IS NOT NULL
+    SELECT (greatest(least(i.done_at, i.canceled_at), i.entered_at) AT TIME ZONE p.tz)::date, -1
+    FROM ns_flow_items i CROSS JOIN ns_param p
+    WHERE i.entered_at IS NOT NULL AND NOT (i.canceled AND i.canceled_at IS NULL)
+      AND coalesce(i.done_at, i.canceled_at) IS NOT NULL
 ), daily AS (
     SELECT d::date AS day, coalesce(sum(ev.delta), 0) AS delta
     FROM ns_param p
-    CROSS JOIN generate_series((SELECT min(local_day) FROM ns_orders)::timestamp, p.as_of::timestamp, interval '1 day') d
+    CROSS JOIN generate_series((SELECT min(day) FROM ev)::timestamp, p.as_of::timestamp, interval '1 day') d
     LEFT JOIN ev ON ev.day = d::date
     GROUP BY 1
 ), load AS (
@@ -80,7 +93,7 @@ WITH ev AS (
 )
 SELECT 'flow_load', g.period_start, g.grain, 'all', avg(load), sum(load), count(*), count(*),
        jsonb_build_object('sampled', 'end of each day in the reporting time zone', 'days', count(*),
-                          'max', max(load))
+                          'max', max(load), 'mapping', (SELECT mapping FROM ns_flow_param))
 FROM load
 CROSS JOIN LATERAL (VALUES ('month',   date_trunc('month',   load.day)::date),
                            ('quarter', date_trunc('quarter', load.day)::date),
