@@ -53,7 +53,6 @@ type Flow struct {
 	Stages []FlowStage `yaml:"stages"`
 }
 
-
 // CLV configures the BTYD models.
 type CLV struct {
 	TimeUnit     string  `yaml:"time_unit"`     // day | week | month; default week
