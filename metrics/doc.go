@@ -18,9 +18,15 @@
 //     case closure) read as "not yet happened". Refreshing as of a past
 //     date therefore restates the metrics as they were, and AsOf is the
 //     calibration end of the CLV models. Rows with deleted_at set are
-//     excluded everywhere. Customer attributes (segment, acquisition
-//     channel, referrer) are not historised: their current values are used
-//     for every period.
+//     excluded everywhere (a deletion upstream is treated as a correction
+//     and restates the past). History tables are honoured: a customer's
+//     segment is the value in force at the end of AsOf in
+//     core.customer_history (its earliest known value when AsOf precedes
+//     its history, the current value when it has none), and a contract's
+//     MRR follows the validity intervals of core.contract_history, so an
+//     MRR changed in place upstream is a movement when it took effect and
+//     is unknown before. Acquisition channel and referrer are not
+//     historised (current values).
 //   - Periods are half-open [period_start, period_end) in the reporting
 //     zone; grains month, quarter, year (calendar), cohort (period_start =
 //     cohort month) and as_of (period_start = AsOf). The current, partial

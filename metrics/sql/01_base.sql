@@ -40,20 +40,33 @@ ANALYZE ns_orders;
 
 -- Customers: acquired_at (A_i) = the earlier of customers.first_order_at
 -- and the first non-deleted order; first_active_at = first non-canceled
--- order (cohort of the retention matrix).
+-- order (cohort of the retention matrix). segment is the value in force at
+-- the end of as_of from core.customer_history: the interval containing the
+-- cutoff; before a customer's first recorded interval (history starts when
+-- northstar first saw the customer) its earliest known value; in a gap
+-- (the segment was cleared) none; the current value when the customer has
+-- no history at all.
 CREATE TEMP TABLE ns_customers ON COMMIT DROP AS
 WITH o AS (
     SELECT customer_id, min(ordered_at) AS first_any,
            min(ordered_at) FILTER (WHERE NOT canceled) AS first_active
     FROM ns_orders WHERE customer_id IS NOT NULL GROUP BY customer_id
+), hs AS (
+    SELECT DISTINCT ON (h.customer_id) h.customer_id,
+           CASE WHEN h.valid_from < p.cutoff AND (h.valid_to IS NULL OR h.valid_to >= p.cutoff) THEN h.value
+                WHEN h.valid_from >= p.cutoff THEN h.value END AS segment
+    FROM core.customer_history h CROSS JOIN ns_param p
+    WHERE h.attribute = 'segment'
+    ORDER BY h.customer_id, (h.valid_from < p.cutoff AND (h.valid_to IS NULL OR h.valid_to >= p.cutoff)) DESC, h.valid_from
 )
 SELECT coalesce(c.customer_id, o.customer_id) AS customer_id,
-       nullif(c.segment, '') AS segment,
+       nullif(CASE WHEN hs.customer_id IS NOT NULL THEN hs.segment ELSE c.segment END, '') AS segment,
        coalesce(c.referrer_customer_id IS NOT NULL OR lower(c.acquisition_channel) = 'referral', false) AS referred,
        LEAST(CASE WHEN c.first_order_at < p.cutoff THEN c.first_order_at END, o.first_any) AS acquired_at,
        o.first_active AS first_active_at
 FROM (SELECT * FROM core.customers WHERE deleted_at IS NULL) c
 FULL JOIN o ON o.customer_id = c.customer_id
+LEFT JOIN hs ON hs.customer_id = c.customer_id
 CROSS JOIN ns_param p;
 CREATE INDEX ON ns_customers (customer_id);
 ANALYZE ns_customers;
@@ -75,11 +88,35 @@ SELECT c.source, c.source_id, c.customer_id, c.signed_at, c.start_at,
        (c.start_at < p.cutoff) AS started,
        CASE WHEN c.go_live_at < p.cutoff THEN c.go_live_at END AS go_live_at,
        CASE WHEN c.adopted_at < p.cutoff THEN c.adopted_at END AS adopted_at,
-       c.adoption_ratio,
+       c.adoption_ratio, c.mrr, c.fx_rate,
        coalesce(c.mrr * c.fx_rate, c.mrr_reporting) AS cmrr
 FROM core.contracts c CROSS JOIN ns_param p
 WHERE c.deleted_at IS NULL AND c.customer_id IS NOT NULL
   AND coalesce(c.signed_at, c.start_at) < p.cutoff;
+
+-- MRR pieces: each contract row split by the validity intervals of its MRR
+-- in core.contract_history, so a change made in place upstream (rather
+-- than as a new contract row) shows as a movement at the time it took
+-- effect, and changes after the cutoff are not yet known (the piece in
+-- force at the cutoff runs to the row's end). The first value holds from
+-- the row's start. Constant FX: every piece at the row's own fx_rate.
+CREATE TEMP TABLE ns_contract_mrr ON COMMIT DROP AS
+SELECT x.* FROM (
+    SELECT k.customer_id, k.started,
+           CASE WHEN h.valid_from > k.start_at THEN h.valid_from ELSE k.start_at END AS start_at,
+           CASE WHEN h.valid_to < p.cutoff AND (k.end_at IS NULL OR h.valid_to < k.end_at) THEN h.valid_to
+                ELSE k.end_at END AS end_at,
+           coalesce(h.mrr * k.fx_rate, CASE WHEN h.mrr IS NOT DISTINCT FROM k.mrr THEN k.cmrr END) AS cmrr
+    FROM ns_contracts k CROSS JOIN ns_param p
+    CROSS JOIN LATERAL (
+        SELECT hh.mrr, hh.valid_from, hh.valid_to FROM core.contract_history hh
+        WHERE hh.source = k.source AND hh.source_id = k.source_id AND hh.valid_from < p.cutoff
+        UNION ALL
+        SELECT k.mrr, '-infinity'::timestamptz, NULL::timestamptz
+        WHERE NOT EXISTS (SELECT 1 FROM core.contract_history hh WHERE hh.source = k.source AND hh.source_id = k.source_id)
+    ) h
+) x
+WHERE x.end_at IS NULL OR x.start_at IS NULL OR x.end_at > x.start_at;
 
 -- Calendar of months, quarters and years from the first fact to as_of.
 CREATE TEMP TABLE ns_cal ON COMMIT DROP AS

@@ -3,7 +3,7 @@
 --
 -- MRR of month M for customer i, m_i(M) = Σ constant-FX MRR (cmrr) of the
 -- rows in force at the end of M: start_at < end(M) ≤ end_at (end_at NULL =
--- open). Month-end snapshots chain (the start of P is the end of P−1), so a
+-- open), each row at the MRR it had then (ns_contract_mrr pieces). Month-end snapshots chain (the start of P is the end of P−1), so a
 -- row starting in [start(P), end(P)) is a movement of P and a row whose
 -- end_at falls in [start(P), end(P)) ends in P: churn is recognised at the
 -- end of the service period. Only complete months (end ≤ cutoff) have
@@ -13,7 +13,7 @@ CREATE TEMP TABLE ns_mrr ON COMMIT DROP AS
 SELECT c.period_start AS month, k.customer_id, sum(k.cmrr) AS mrr
 FROM ns_cal c
 CROSS JOIN ns_param p
-JOIN ns_contracts k ON k.started AND k.start_at < (c.period_end::timestamp AT TIME ZONE p.tz)
+JOIN ns_contract_mrr k ON k.started AND k.start_at < (c.period_end::timestamp AT TIME ZONE p.tz)
                     AND (k.end_at IS NULL OR k.end_at >= (c.period_end::timestamp AT TIME ZONE p.tz))
 WHERE c.grain = 'month' AND c.period_end <= p.as_of + 1
 GROUP BY 1, 2
