@@ -173,3 +173,43 @@ func TestTimeToLiveAndValue(t *testing.T) {
 		t.Error("a contract signed after the as-of date formed a cohort")
 	}
 }
+
+// TestTTLKaplanMeier: right-censored contracts enter the Kaplan–Meier
+// median (details.km_median) instead of being dropped.
+func TestTTLKaplanMeier(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	c := f.customer(cust{})
+	var none time.Time
+	for _, k := range []struct{ signed, live string }{
+		{"2025-01-01", "2025-01-11"}, // 10 days
+		{"2025-01-01", "2025-01-21"}, // 20 days
+		{"2025-01-02", "2025-02-01"}, // 30 days
+		{"2025-01-20", ""},           // not live: censored at 15 days
+		{"2025-01-05", ""},           // not live: censored at 30 days
+		{"2025-02-01", "2025-02-03"}, // February: 2 days
+		{"2025-02-01", ""},           // censored at 3
+		{"2025-02-01", ""},           // censored at 3
+	} {
+		live := none
+		if k.live != "" {
+			live = ts(k.live)
+		}
+		f.contract(contract{Customer: c, Signed: ts(k.signed), Start: ts(k.signed), GoLive: live, MRR: "10"})
+	}
+	f.refresh("2025-02-04")
+	// S(10) = 4/5, S(20) = 4/5 · 2/3 = 0.53, S(30) = 0.53 · 1/2 = 0.27: the KM
+	// median is 30 days where the median over live contracts says 20.
+	f.checkAll([]check{{metric: "ttl_days", period: "2025-01-01", grain: "cohort", value: "20", n: 3}})
+	jan := f.get("ttl_days", "2025-01-01", "cohort", "all")
+	if got := detail(t, jan, "km_median"); got != 30 {
+		t.Errorf("January km_median = %v, want 30 (details %v)", got, jan.Details)
+	}
+	if got := detail(t, jan, "not_yet_reached"); got != 2 {
+		t.Errorf("January not yet live = %v, want 2", got)
+	}
+	// February: S(2) = 2/3 > 0.5 and the rest is censored: not yet estimable.
+	if feb := f.get("ttl_days", "2025-02-01", "cohort", "all"); feb.Details["km_median"] != nil {
+		t.Errorf("February km_median = %v, want null (fewer than half live)", feb.Details["km_median"])
+	}
+}

@@ -125,32 +125,72 @@ FROM agg CROSS JOIN LATERAL (VALUES ('ndr', later, base), ('grr', capped, base),
 -- TTL and TTV per signing cohort month, per contract row with a signed_at:
 -- calendar days in the reporting zone. Not reached by cutoff = right-censored,
 -- counted in details, never dropped silently nor imputed. Negative values
--- (go-live or adoption before signature) are flagged and excluded.
+-- (go-live or adoption before signature) are flagged and excluded. Beside
+-- the median over reached contracts, details.km_median is the Kaplan–Meier
+-- median, which uses the censored contracts (censored at as_of − signing
+-- day): the smallest t with S(t) ≤ 0.5, S(t) = Π_{t_i ≤ t} (1 − d_i / n_i),
+-- n_i = contracts still at risk at t_i (censored at t_i count as at risk);
+-- NULL while fewer than half have got there (the median is not yet
+-- estimable). TTV contracts that reached the threshold without an
+-- adoption date are left out of the estimate and counted.
 INSERT INTO ns_values (metric_id, period_start, grain, segment, period_end, value, numerator, denominator, n, details)
 WITH k AS (
     SELECT c.customer_id, cu.segment,
            date_trunc('month', c.signed_at AT TIME ZONE p.tz)::date AS cohort,
            (c.go_live_at AT TIME ZONE p.tz)::date - (c.signed_at AT TIME ZONE p.tz)::date AS ttl,
            (c.adopted_at AT TIME ZONE p.tz)::date - (c.signed_at AT TIME ZONE p.tz)::date AS ttv,
+           p.as_of - (c.signed_at AT TIME ZONE p.tz)::date AS censor_days,
            c.adopted_at IS NULL AND c.adoption_ratio >= p.ttv_threshold AS reached_undated
     FROM ns_contracts c CROSS JOIN ns_param p LEFT JOIN ns_customers cu ON cu.customer_id = c.customer_id
     WHERE c.signed_at IS NOT NULL
 ), x AS (
-    SELECT m.metric_id, k.cohort, s.segment, m.days, k.reached_undated
+    SELECT m.metric_id, k.cohort, s.segment, m.days, k.censor_days,
+           k.reached_undated AND m.metric_id = 'ttv_days' AS reached_undated
     FROM k
     CROSS JOIN LATERAL (VALUES ('ttl_days', k.ttl), ('ttv_days', k.ttv)) m(metric_id, days)
     CROSS JOIN LATERAL (SELECT 'all' UNION ALL SELECT 'segment:' || k.segment WHERE k.segment IS NOT NULL) s(segment)
+), km_t AS (
+    SELECT metric_id, cohort, segment, coalesce(days, censor_days) AS t,
+           count(*) FILTER (WHERE days IS NOT NULL) AS d, count(*) AS c
+    FROM x
+    WHERE (days >= 0 OR days IS NULL) AND NOT (days IS NULL AND reached_undated)
+    GROUP BY 1, 2, 3, 4
+), km_r AS (
+    SELECT *, sum(c) OVER (PARTITION BY metric_id, cohort, segment ORDER BY t DESC) AS at_risk
+    FROM km_t
+), km_s AS (
+    SELECT metric_id, cohort, segment, t, d,
+           count(*) FILTER (WHERE d = at_risk) OVER w AS zero_factors,
+           sum(CASE WHEN d < at_risk THEN ln(1 - d::float8 / at_risk) ELSE 0 END) OVER w AS log_s
+    FROM km_r
+    WINDOW w AS (PARTITION BY metric_id, cohort, segment ORDER BY t)
+), km AS (
+    SELECT metric_id, cohort, segment, min(t) AS km_median
+    FROM km_s
+    WHERE d > 0 AND (zero_factors > 0 OR exp(log_s) <= 0.5 + 1e-12)
+    GROUP BY 1, 2, 3
+), agg AS (
+    SELECT metric_id, cohort, segment,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY days) FILTER (WHERE days >= 0) AS median,
+           percentile_cont(0.85) WITHIN GROUP (ORDER BY days) FILTER (WHERE days >= 0) AS p85,
+           sum(days) FILTER (WHERE days >= 0) AS total,
+           count(*) FILTER (WHERE days >= 0) AS reached,
+           count(*) FILTER (WHERE days IS NULL) AS not_yet,
+           count(*) FILTER (WHERE days < 0) AS negative,
+           count(*) AS contracts,
+           count(*) FILTER (WHERE reached_undated AND days IS NULL) AS undated
+    FROM x GROUP BY 1, 2, 3
 )
-SELECT metric_id, cohort, 'cohort', segment, (cohort + interval '1 month')::date,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY days) FILTER (WHERE days >= 0),
-       sum(days) FILTER (WHERE days >= 0), count(*) FILTER (WHERE days >= 0), count(*) FILTER (WHERE days >= 0),
-       jsonb_build_object('median', percentile_cont(0.5) WITHIN GROUP (ORDER BY days) FILTER (WHERE days >= 0),
-                          'p85', percentile_cont(0.85) WITHIN GROUP (ORDER BY days) FILTER (WHERE days >= 0),
-                          'reached', count(*) FILTER (WHERE days >= 0),
-                          'not_yet_reached', count(*) FILTER (WHERE days IS NULL),
-                          'negative_excluded', count(*) FILTER (WHERE days < 0),
-                          'contracts', count(*),
-                          'censoring', 'right-censored at as_of: not-yet-reached contracts are counted, not imputed; the median is over reached contracts',
-                          'threshold', CASE WHEN metric_id = 'ttv_days' THEN (SELECT ttv_threshold FROM ns_param) END,
-                          'reached_undated', CASE WHEN metric_id = 'ttv_days' THEN count(*) FILTER (WHERE reached_undated AND days IS NULL) END)
-FROM x GROUP BY metric_id, cohort, segment;
+SELECT a.metric_id, a.cohort, 'cohort', a.segment, (a.cohort + interval '1 month')::date,
+       a.median, a.total, a.reached, a.reached,
+       jsonb_build_object('median', a.median,
+                          'p85', a.p85,
+                          'reached', a.reached,
+                          'not_yet_reached', a.not_yet,
+                          'negative_excluded', a.negative,
+                          'contracts', a.contracts,
+                          'km_median', km.km_median,
+                          'censoring', 'right-censored at as_of: not-yet-reached contracts are counted, not imputed; the median is over reached contracts; km_median is the Kaplan-Meier median using the censored contracts (null until half have got there)',
+                          'threshold', CASE WHEN a.metric_id = 'ttv_days' THEN (SELECT ttv_threshold FROM ns_param) END,
+                          'reached_undated', CASE WHEN a.metric_id = 'ttv_days' THEN a.undated END)
+FROM agg a LEFT JOIN km USING (metric_id, cohort, segment);
