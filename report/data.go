@@ -2,6 +2,8 @@ package report
 
 import (
 	"time"
+
+	"github.com/northstar-dev/northstar/config"
 )
 
 // Options configure a report.
@@ -19,6 +21,9 @@ type Options struct {
 	AtRiskLimit int
 	// Months is the number of months of trends shown; default 24.
 	Months int
+	// Flow is the value-stream stage mapping (metrics.flow.stages) the
+	// stage-time table follows; nil means config.DefaultFlow.
+	Flow []config.FlowStage
 }
 
 // Data is everything the report page shows. It is serialised as JSON

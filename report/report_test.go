@@ -11,9 +11,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/northstar-dev/northstar/config"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden files")
@@ -237,5 +240,25 @@ func TestDataEscaping(t *testing.T) {
 	js, err := ExtractData([]byte(html))
 	if err != nil || !bytes.Contains(js, []byte(`\u003c/script\u003e`)) {
 		t.Errorf("escaped JSON: %v %s", err, js)
+	}
+}
+
+// TestStagesFollowFlowMapping: the stage-time table follows the configured
+// value-stream mapping (here a prepaid flow), not the default stages.
+func TestStagesFollowFlowMapping(t *testing.T) {
+	db := newWarehouse(t)
+	loadFixture(t, db, 14, 200)
+	opt := fixtureOptions()
+	opt.Flow = []config.FlowStage{{At: "ordered_at", State: "new"}, {At: "paid_at", State: "active"}, {At: "fulfilled_at", State: "done"}}
+	d, err := Build(context.Background(), db, opt)
+	if err != nil {
+		t.Fatalf("Build: %v", err)
+	}
+	var got []string
+	for _, s := range d.Stages {
+		got = append(got, s.Stage+"/"+s.State)
+	}
+	if want := []string{"Ordered → paid/new", "Paid → fulfilled/active"}; !slices.Equal(got, want) {
+		t.Errorf("stages = %v, want %v", got, want)
 	}
 }

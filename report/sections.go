@@ -4,10 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/shopspring/decimal"
+
+	"github.com/northstar-dev/northstar/config"
 )
 
 // The section builders below each fill one part of Data from one report
@@ -108,26 +111,14 @@ func buildFlow(ctx context.Context, db *sqlx.DB, d *Data, opt Options) error {
 	return nil
 }
 
-// buildStages measures the median days orders paid in the 90 days up to
-// the as-of date spent in each value-stream stage (negative spans from
-// out-of-order timestamps clipped at 0; orders missing a stage's
-// timestamps are left out of that stage).
-func buildStages(ctx context.Context, db *sqlx.DB, d *Data, _ Options) error {
-	rows, err := db.QueryContext(ctx, `
-		WITH o AS (
-		    SELECT ordered_at, fulfilled_at, invoiced_at, paid_at FROM core.orders
-		    WHERE deleted_at IS NULL AND canceled_at IS NULL AND paid_at IS NOT NULL
-		      AND paid_at >= $1::date + 1 - 90 AND paid_at < $1::date + 1
-		), s AS (
-		    SELECT 1 AS ord, 'Fulfilment' AS stage, 'active' AS state,
-		           greatest(extract(epoch FROM fulfilled_at - ordered_at), 0) / 86400 AS days FROM o
-		    UNION ALL
-		    SELECT 2, 'Awaiting invoice', 'waiting', greatest(extract(epoch FROM invoiced_at - fulfilled_at), 0) / 86400 FROM o
-		    UNION ALL
-		    SELECT 3, 'Awaiting payment', 'waiting', greatest(extract(epoch FROM paid_at - invoiced_at), 0) / 86400 FROM o
-		)
-		SELECT stage, state, round((percentile_cont(0.5) WITHIN GROUP (ORDER BY days))::numeric, 2)::text, count(days)
-		FROM s GROUP BY ord, stage, state ORDER BY ord`, d.AsOf)
+// buildStages measures the median days orders done in the 90 days up to
+// the as-of date spent in each value-stream stage of opt.Flow (default
+// metrics.md §7): from a stage's timestamp to the next stage's. Negative
+// spans from out-of-order timestamps are clipped at 0; orders missing
+// either timestamp of a stage are left out of that stage.
+func buildStages(ctx context.Context, db *sqlx.DB, d *Data, opt Options) error {
+	q, args := stagesQuery(opt.Flow, d.AsOf)
+	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("report: stage times: %w", err)
 	}
@@ -272,4 +263,48 @@ func buildGlossary(ctx context.Context, db *sqlx.DB, d *Data, _ Options) error {
 		return fmt.Errorf("report: glossary: %w", err)
 	}
 	return nil
+}
+
+// stageLabels name the spans of the default mapping.
+var stageLabels = map[[2]string]string{
+	{"ordered_at", "fulfilled_at"}:  "Fulfilment",
+	{"fulfilled_at", "invoiced_at"}: "Awaiting invoice",
+	{"invoiced_at", "paid_at"}:      "Awaiting payment",
+}
+
+// stageLabel names the span from timestamp at to next, e.g. "Paid → fulfilled".
+func stageLabel(at, next string) string {
+	if l, ok := stageLabels[[2]string{at, next}]; ok {
+		return l
+	}
+	h := func(s string) string { return strings.TrimSuffix(s, "_at") }
+	first := h(at)
+	return strings.ToUpper(first[:1]) + first[1:] + " → " + h(next)
+}
+
+// stagesQuery builds the stage-time query for a flow mapping (validated by
+// config: column names come from config.FlowTimestamps only).
+func stagesQuery(flow []config.FlowStage, asOf string) (string, []any) {
+	if len(flow) < 2 {
+		flow = config.DefaultFlow()
+	}
+	done := flow[len(flow)-1].At
+	var parts []string
+	args := []any{asOf}
+	for i := 0; i+1 < len(flow); i++ {
+		at, next := flow[i].At, flow[i+1].At
+		args = append(args, stageLabel(at, next), flow[i].State)
+		parts = append(parts, fmt.Sprintf("SELECT %d AS ord, $%d::text AS stage, $%d::text AS state, "+
+			"greatest(extract(epoch FROM %s - %s), 0) / 86400 AS days FROM o", i, len(args)-1, len(args), next, at))
+	}
+	return fmt.Sprintf(`
+		WITH o AS (
+		    SELECT ordered_at, fulfilled_at, invoiced_at, paid_at FROM core.orders
+		    WHERE deleted_at IS NULL AND canceled_at IS NULL AND %[1]s IS NOT NULL
+		      AND %[1]s >= $1::date + 1 - 90 AND %[1]s < $1::date + 1
+		), s AS (
+		    %[2]s
+		)
+		SELECT stage, state, round((percentile_cont(0.5) WITHIN GROUP (ORDER BY days))::numeric, 2)::text, count(days)
+		FROM s GROUP BY ord, stage, state ORDER BY ord`, done, strings.Join(parts, "\n\t\t    UNION ALL\n\t\t    ")), args
 }

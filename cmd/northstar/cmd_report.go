@@ -40,7 +40,7 @@ func runReport(ctx context.Context, a *app, _ *flag.FlagSet) error {
 // writeReport builds the executive report from the warehouse and writes it
 // atomically (temporary file, then rename); it returns the absolute path.
 func (a *app) writeReport(ctx context.Context, out, title string) (string, error) {
-	data, err := report.Build(ctx, a.db.DB, report.Options{Title: title, Currency: a.cfg.Warehouse.ReportingCurrency})
+	data, err := report.Build(ctx, a.db.DB, report.Options{Title: title, Currency: a.cfg.Warehouse.ReportingCurrency, Flow: a.cfg.Metrics.Flow.Stages})
 	if err != nil {
 		return "", fmt.Errorf("build report: %w", err)
 	}

@@ -66,7 +66,7 @@ func (a *app) serve(ctx context.Context, started func(addr string)) error {
 			return err
 		},
 		Report: report.Handler(func(ctx context.Context) (*report.Data, error) {
-			return report.Build(ctx, a.db.DB, report.Options{Currency: d.Config().Warehouse.ReportingCurrency})
+			return report.Build(ctx, a.db.DB, report.Options{Currency: d.Config().Warehouse.ReportingCurrency, Flow: d.Config().Metrics.Flow.Stages})
 		}),
 		Logger: a.log,
 	}
