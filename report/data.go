@@ -164,10 +164,12 @@ type Stage struct {
 type TTV struct {
 	Cohort        string `json:"cohort"`
 	TTLMedian     string `json:"ttl_median_display"`
+	TTLKM         string `json:"ttl_km_median_display"` // Kaplan–Meier median, censored contracts included
 	TTLP85        string `json:"ttl_p85_display"`
 	Live          *int64 `json:"live_contracts"`
 	NotYetLive    *int64 `json:"not_yet_live"`
 	TTVMedian     string `json:"ttv_median_display"`
+	TTVKM         string `json:"ttv_km_median_display"`
 	TTVP85        string `json:"ttv_p85_display"`
 	Reached       *int64 `json:"value_reached_contracts"`
 	NotYetReached *int64 `json:"value_not_yet_reached"`

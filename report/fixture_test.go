@@ -99,7 +99,8 @@ INSERT INTO metrics."values" (metric_id, period_start, grain, segment, version, 
 SELECT x.metric_id, c::date, 'cohort', 'all', 1, (c + interval '1 month')::date, x.med + extract(month FROM c)::int, NULL, NULL, 20,
        jsonb_build_object('median', x.med + extract(month FROM c)::int, 'p85', 2 * x.med + extract(month FROM c)::int,
                           'reached', 20 - extract(month FROM c)::int % 4, 'not_yet_reached', extract(month FROM c)::int % 4,
-                          'contracts', 20),
+                          'contracts', 20,
+                          'km_median', CASE WHEN extract(month FROM c)::int % 4 < 3 THEN x.med + 2 + extract(month FROM c)::int END),
        $3::date
 FROM generate_series(($2::date - interval '7 months'), $2::date, interval '1 month') c
 CROSS JOIN (VALUES ('ttl_days', 30.5), ('ttv_days', 61)) x(metric_id, med);

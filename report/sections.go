@@ -151,7 +151,8 @@ func buildTTV(ctx context.Context, db *sqlx.DB, d *Data, opt Options) error {
 	first, _ := months(d.AsOf, opt.Months)
 	rows, err := db.QueryContext(ctx, `
 		SELECT signing_cohort, ttl_median_days::text, ttl_p85_days::text, live_contracts, not_yet_live,
-		       ttv_median_days::text, ttv_p85_days::text, value_reached_contracts, value_not_yet_reached
+		       ttv_median_days::text, ttv_p85_days::text, value_reached_contracts, value_not_yet_reached,
+		       ttl_km_median_days::text, ttv_km_median_days::text
 		FROM report.time_to_value
 		WHERE segment = 'all' AND signing_cohort >= $1
 		ORDER BY signing_cohort DESC LIMIT 12`, first)
@@ -167,13 +168,13 @@ func buildTTV(ctx context.Context, db *sqlx.DB, d *Data, opt Options) error {
 	}
 	for rows.Next() {
 		var c time.Time
-		var tm, t85, vm, v85 sql.NullString
+		var tm, t85, vm, v85, tkm, vkm sql.NullString
 		var live, notLive, reached, notReached sql.NullInt64
-		if err := rows.Scan(&c, &tm, &t85, &live, &notLive, &vm, &v85, &reached, &notReached); err != nil {
+		if err := rows.Scan(&c, &tm, &t85, &live, &notLive, &vm, &v85, &reached, &notReached, &tkm, &vkm); err != nil {
 			return fmt.Errorf("report: time to value: %w", err)
 		}
-		d.TimeToValue = append(d.TimeToValue, TTV{Cohort: c.Format("2006-01"), TTLMedian: days(tm), TTLP85: days(t85),
-			Live: intPtr(live), NotYetLive: intPtr(notLive), TTVMedian: days(vm), TTVP85: days(v85),
+		d.TimeToValue = append(d.TimeToValue, TTV{Cohort: c.Format("2006-01"), TTLMedian: days(tm), TTLKM: days(tkm), TTLP85: days(t85),
+			Live: intPtr(live), NotYetLive: intPtr(notLive), TTVMedian: days(vm), TTVKM: days(vkm), TTVP85: days(v85),
 			Reached: intPtr(reached), NotYetReached: intPtr(notReached)})
 	}
 	if err := rows.Err(); err != nil {
