@@ -74,7 +74,7 @@ func (r *Run) store(ctx context.Context, ss *session, p Page, g *gates) (northst
 		return c, fmt.Errorf("warehouse: begin: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after commit
-	l := loader{run: r, tx: tx, stream: p.Stream, tab: tab}
+	l := loader{run: r, tx: tx, conn: ss.conn, stream: p.Stream, tab: tab}
 	t0 := time.Now()
 	var tCopy, tCore time.Duration
 	if len(p.Rows) > 0 {
@@ -173,18 +173,16 @@ func (r *Run) store(ctx context.Context, ss *session, p Page, g *gates) (northst
 type loader struct {
 	run    *Run
 	tx     *sql.Tx
+	conn   *sql.Conn // the session tx runs on
 	stream northstar.Stream
 	tab    transform.Table
 }
 
 func (l *loader) copyRows(ctx context.Context, rows []transform.Row) error {
 	cols := append(append([]string{"source_id"}, l.tab.Columns...), stageExtra...)
-	stmt, err := l.tx.PrepareContext(ctx, copyStatement(stageName(l.stream), cols))
-	if err != nil {
-		return fmt.Errorf("warehouse: copy %s: %w", l.stream, err)
-	}
 	args := make([]any, len(cols))
-	for _, row := range rows {
+	return l.copyIn(ctx, stageName(l.stream), cols, len(rows), func(i int) []any {
+		row := &rows[i]
 		args[0] = row.SourceID
 		copy(args[1:], row.Values)
 		n := 1 + len(row.Values)
@@ -195,19 +193,11 @@ func (l *loader) copyRows(ctx context.Context, rows []transform.Row) error {
 		} else {
 			args[n+2] = nil
 		}
-		args[n+3] = string(row.Payload)
+		args[n+3] = copyText(row.Payload)
 		args[n+4] = row.PayloadHash
 		args[n+5] = row.RowHash
-		if _, err := stmt.ExecContext(ctx, args...); err != nil {
-			stmt.Close()
-			return fmt.Errorf("warehouse: copy %s row %q: %w", l.stream, row.SourceID, err)
-		}
-	}
-	if _, err := stmt.ExecContext(ctx); err != nil {
-		stmt.Close()
-		return fmt.Errorf("warehouse: copy %s: %w", l.stream, err)
-	}
-	return stmt.Close()
+		return args
+	})
 }
 
 // copyStatement builds COPY table (cols) FROM STDIN, which lib/pq turns

@@ -1,0 +1,142 @@
+package warehouse
+
+import (
+	"context"
+	"database/sql/driver"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/lib/pq"
+)
+
+// copyFlushSize is how much encoded COPY data is handed to the driver at
+// once (lib/pq sends CopyData messages of up to 64 KiB).
+const copyFlushSize = 60 << 10
+
+// copyData is lib/pq's COPY statement accepting lines already in COPY
+// text format.
+type copyData interface {
+	driver.Stmt
+	CopyData(ctx context.Context, line string) (driver.Result, error)
+}
+
+// copyIn COPYs n rows into table's columns cols within the loader's
+// transaction; row(i) returns the i-th row's values (it may reuse one
+// slice). Values are encoded here, as lib/pq would encode them, and handed
+// to the driver in large chunks: per row this saves database/sql's
+// argument conversion and a driver call.
+func (l *loader) copyIn(ctx context.Context, table string, cols []string, n int, row func(i int) []any) error {
+	fail := func(err error) error {
+		return fmt.Errorf("warehouse: copy %s into %s: %w", l.stream, table, err)
+	}
+	return l.conn.Raw(func(dc any) error {
+		conn, ok := dc.(driver.Conn)
+		if !ok {
+			return fail(fmt.Errorf("driver connection %T", dc))
+		}
+		st, err := conn.Prepare(copyStatement(table, cols))
+		if err != nil {
+			return fail(err)
+		}
+		cd, ok := st.(copyData)
+		if !ok {
+			st.Close()
+			return fail(fmt.Errorf("driver statement %T cannot stream COPY data", st))
+		}
+		buf := make([]byte, 0, copyFlushSize+4<<10)
+		for i := 0; i < n; i++ {
+			if len(buf) > 0 {
+				buf = append(buf, '\n') // CopyData ends each chunk with a newline
+			}
+			for j, v := range row(i) {
+				if j > 0 {
+					buf = append(buf, '\t')
+				}
+				if buf, err = appendCopyValue(buf, v); err != nil {
+					st.Close()
+					return fail(fmt.Errorf("row %d column %s: %w", i, cols[j], err))
+				}
+			}
+			if len(buf) >= copyFlushSize || i == n-1 {
+				if _, err := cd.CopyData(ctx, string(buf)); err != nil {
+					st.Close()
+					return fail(err)
+				}
+				buf = buf[:0]
+			}
+		}
+		// Exec without values ends the COPY and reports the server's verdict.
+		if _, err := st.Exec(nil); err != nil { //nolint:staticcheck // lib/pq's COPY statement implements only Exec
+			st.Close()
+			return fail(err)
+		}
+		return st.Close()
+	})
+}
+
+// copyText is text held as bytes (a JSON payload): COPYed as text, where
+// []byte would be COPYed as bytea.
+type copyText []byte
+
+// appendCopyValue appends v in COPY text format, as lib/pq encodes
+// statement arguments: NULL as \N, bytes as bytea, driver.Valuers (decimal)
+// by their value.
+func appendCopyValue(b []byte, v any) ([]byte, error) {
+	switch x := v.(type) {
+	case nil:
+		return append(b, `\N`...), nil
+	case string:
+		return appendCopyText(b, x), nil
+	case copyText:
+		return appendCopyText(b, x), nil
+	case int64:
+		return strconv.AppendInt(b, x, 10), nil
+	case int:
+		return strconv.AppendInt(b, int64(x), 10), nil
+	case bool:
+		return strconv.AppendBool(b, x), nil
+	case float64:
+		return strconv.AppendFloat(b, x, 'f', -1, 64), nil
+	case time.Time:
+		return append(b, pq.FormatTimestamp(x)...), nil
+	case []byte:
+		return appendCopyText(b, `\x`+hex.EncodeToString(x)), nil
+	}
+	cv, err := driver.DefaultParameterConverter.ConvertValue(v)
+	if err != nil {
+		return b, err
+	}
+	switch cv.(type) {
+	case nil, string, int64, bool, float64, time.Time, []byte:
+		return appendCopyValue(b, cv)
+	}
+	return b, fmt.Errorf("cannot encode %T", v)
+}
+
+// appendCopyText appends s escaped for COPY text format.
+func appendCopyText[T string | copyText](b []byte, s T) []byte {
+	clean := true
+	for i := 0; i < len(s) && clean; i++ {
+		clean = s[i] != '\\' && s[i] != '\n' && s[i] != '\r' && s[i] != '\t'
+	}
+	if clean {
+		return append(b, s...)
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\\':
+			b = append(b, '\\', '\\')
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		default:
+			b = append(b, c)
+		}
+	}
+	return b
+}
