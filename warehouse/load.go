@@ -53,9 +53,11 @@ func (ss *session) ensureStage(ctx context.Context, s northstar.Stream, tab tran
 // store writes page p on session ss in one transaction: COPY into the
 // staging table, merge raw and core, apply tombstones, quarantine rejects,
 // advance the cursor and file manifest, and add the page's counts to the
-// run. With gates g (pipelined pages), the page merges only after the
-// previous page merged and commits only after the previous page committed,
-// so pages commit in order.
+// run. A page whose keys are all new (the first-load path, see
+// firstload.go) skips staging and merge: its rows are COPYed straight into
+// core and raw. With gates g (pipelined pages), the page merges only after
+// the previous page merged and commits only after the previous page
+// committed, so pages commit in order.
 func (r *Run) store(ctx context.Context, ss *session, p Page, g *gates) (northstar.Counts, error) {
 	if g == nil {
 		g = &gates{}
@@ -76,12 +78,30 @@ func (r *Run) store(ctx context.Context, ss *session, p Page, g *gates) (northst
 	defer tx.Rollback() //nolint:errcheck // no-op after commit
 	l := loader{run: r, tx: tx, conn: ss.conn, stream: p.Stream, tab: tab}
 	t0 := time.Now()
-	var tCopy, tCore time.Duration
-	if len(p.Rows) > 0 {
+	var tProbe, tCopy, tCore time.Duration
+	fresh := false
+	if g.mayBeNew {
+		var now time.Time
+		if fresh, now, err = l.newKeys(ctx, p.Rows); err != nil {
+			return c, err
+		}
+		tProbe = time.Since(t0)
+		if fresh {
+			if err := g.waitMerge(); err != nil {
+				return c, err
+			}
+			if err := l.insertNew(ctx, p.Rows, now); err != nil {
+				return c, err
+			}
+			tCopy = time.Since(t0) - tProbe
+			c.Inserted = int64(len(p.Rows))
+		}
+	}
+	if len(p.Rows) > 0 && !fresh {
 		if err := l.copyRows(ctx, p.Rows); err != nil {
 			return c, err
 		}
-		tCopy = time.Since(t0)
+		tCopy = time.Since(t0) - tProbe
 		// A page sharing keys with the previous one merges only after it:
 		// the previous page's row locks are then taken and this page at
 		// most waits for its commit; the previous page never waits for
@@ -90,7 +110,7 @@ func (r *Run) store(ctx context.Context, ss *session, p Page, g *gates) (northst
 			return c, err
 		}
 		ins, upd, err := l.mergeCore(ctx)
-		tCore = time.Since(t0) - tCopy
+		tCore = time.Since(t0) - tProbe - tCopy
 		if err != nil {
 			return c, err
 		}
@@ -164,9 +184,13 @@ func (r *Run) store(ctx context.Context, ss *session, p Page, g *gates) (northst
 	if c.Inserted+c.Updated > 0 {
 		r.dirty = true
 	}
+	if fresh {
+		r.firstLoads++
+	}
 	r.mu.Unlock()
-	r.db.log.Debug("page stored", "stream", string(p.Stream), "rows", len(p.Rows), "copy", tCopy,
-		"merge_core", tCore, "merge_rest", tMerged-tCopy-tCore, "wait_previous", tWait, "commit", time.Since(t0)-tBefore)
+	r.db.log.Debug("page stored", "stream", string(p.Stream), "rows", len(p.Rows), "first_load", fresh, "probe", tProbe,
+		"copy", tCopy, "merge_core", tCore, "merge_rest", tMerged-tProbe-tCopy-tCore, "wait_previous", tWait,
+		"commit", time.Since(t0)-tBefore)
 	return c, nil
 }
 

@@ -41,6 +41,11 @@ type Run struct {
 	mu     sync.Mutex
 	counts map[northstar.Stream]*northstar.Counts
 	dirty  bool // something in core changed during the run
+
+	// noFirstLoad sends every page through staging and merge (tests).
+	noFirstLoad bool
+	// firstLoads counts the pages stored by the first-load path.
+	firstLoads int64
 }
 
 // RunOptions describe how a run was started.

@@ -16,6 +16,20 @@ type inflight struct {
 	stream northstar.Stream
 }
 
+// sharesKeys reports whether page p has a source id of prev, the page
+// still in flight before it, in the same stream.
+func sharesKeys(prev *inflight, p Page) bool {
+	if prev == nil || prev.stream != p.Stream {
+		return false
+	}
+	for _, row := range p.Rows {
+		if _, ok := prev.keys[row.SourceID]; ok {
+			return true
+		}
+	}
+	return false
+}
+
 // mustFollow reports whether page p has to merge after prev: when they
 // share a key (the later page would take a row lock the earlier one then
 // waits for: a deadlock) or when they are customer pages (their golden
@@ -27,12 +41,24 @@ func mustFollow(prev *inflight, p Page) bool {
 	if p.Stream == northstar.StreamCustomers || prev.stream != p.Stream {
 		return true
 	}
+	return sharesKeys(prev, p)
+}
+
+// mayBeNew reports whether page p qualifies for the first-load path
+// (insertNew) as far as the page itself tells: a fact or rate stream, no
+// tombstone, no source id twice, and no key shared with prev, whose rows
+// are not visible yet. Whether its keys are stored already is asked in
+// the page's transaction.
+func mayBeNew(prev *inflight, p Page, keys map[string]struct{}) bool {
+	if p.Stream == northstar.StreamCustomers || len(p.Rows) == 0 || len(keys) != len(p.Rows) {
+		return false
+	}
 	for _, row := range p.Rows {
-		if _, ok := prev.keys[row.SourceID]; ok {
-			return true
+		if row.Deleted {
+			return false
 		}
 	}
-	return false
+	return !sharesKeys(prev, p)
 }
 
 // gates orders a page after the previous one: its merge waits for the
@@ -41,11 +67,19 @@ type gates struct {
 	prev   *inflight
 	self   *inflight
 	follow bool // merge only after prev merged
-	closed bool
+	// mayBeNew: the page may take the first-load path (see mayBeNew).
+	mayBeNew bool
+	closed   bool
 }
 
 func (g *gates) waitMerge() error {
 	if g.prev == nil || !g.follow {
+		return nil
+	}
+	if g.prev.stream != g.self.stream {
+		// The first page of a stream waits for the previous stream's last
+		// commit: facts then see the customers loaded just before them.
+		<-g.prev.done
 		return nil
 	}
 	select {
@@ -108,7 +142,7 @@ func (r *Run) Submit(ctx context.Context, p Page, onDone func(northstar.Counts))
 	for _, row := range p.Rows {
 		it.keys[row.SourceID] = struct{}{}
 	}
-	g := &gates{prev: prev, self: it, follow: mustFollow(prev, p)}
+	g := &gates{prev: prev, self: it, follow: mustFollow(prev, p), mayBeNew: !r.noFirstLoad && mayBeNew(prev, p, it.keys)}
 	r.queue = append(r.queue, it)
 	go func() {
 		defer close(it.done)

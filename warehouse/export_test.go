@@ -1,0 +1,11 @@
+package warehouse
+
+// FirstLoadPages returns how many of r's pages took the first-load path.
+func FirstLoadPages(r *Run) int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.firstLoads
+}
+
+// NoFirstLoad makes r store every page through staging and merge.
+func NoFirstLoad(r *Run) { r.noFirstLoad = true }

@@ -1,0 +1,148 @@
+package warehouse
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/lib/pq"
+
+	"github.com/northstar-dev/northstar/transform"
+)
+
+// The first-load path. A page none of whose keys is stored yet — a first
+// load, or files that only add records — needs neither a staging table nor
+// conflict arbitration: its rows are COPYed straight into the core table
+// and into raw.records, in the page's one transaction like every page, so
+// a crash still loses or doubles nothing. Submit admits a page to it only
+// without tombstones, repeated ids or keys shared with the page in flight
+// before it (mayBeNew); newKeys then asks the warehouse about the rest.
+// Raw rows are only ever written with their core row, so keys new to core
+// are new to raw as well.
+
+// newKeys reports whether none of rows' source ids is in the stream's core
+// table (live or tombstoned) and returns the transaction's timestamp. It
+// first probes the range between the page's smallest and largest id, which
+// answers with one index lookup when pages come in key order, and looks up
+// every id only when that range holds stored keys.
+func (l *loader) newKeys(ctx context.Context, rows []transform.Row) (bool, time.Time, error) {
+	ids := make([]string, len(rows))
+	for i := range rows {
+		ids[i] = rows[i].SourceID
+	}
+	// min and max are taken in SQL, in the column's collation, which the
+	// range scan of the primary key uses.
+	q := fmt.Sprintf(`SELECT now(),
+		EXISTS (SELECT 1 FROM %[1]s t WHERE t.source = $1
+			AND t.source_id BETWEEN (SELECT min(k) FROM unnest($2::text[]) k) AND (SELECT max(k) FROM unnest($2::text[]) k))
+		AND EXISTS (SELECT 1 FROM unnest($2::text[]) k WHERE EXISTS (
+			SELECT 1 FROM %[1]s t WHERE t.source = $1 AND t.source_id = k))`, l.tab.Name)
+	var (
+		now   time.Time
+		found bool
+	)
+	if err := l.tx.QueryRowContext(ctx, q, l.run.Connector, pq.Array(ids)).Scan(&now, &found); err != nil {
+		return false, now, fmt.Errorf("warehouse: look up %s keys: %w", l.stream, err)
+	}
+	return !found, now, nil
+}
+
+// insertNew writes rows, whose keys newKeys found new, into the core table
+// and raw.records with two COPY streams: the same rows the merge would
+// insert, with now as synced_at and the customer_id of each row's linked
+// source customer.
+func (l *loader) insertNew(ctx context.Context, rows []transform.Row, now time.Time) error {
+	cols := l.tab.Columns
+	ref := slices.Index(cols, l.tab.CustomerRef)
+	mod := slices.Index(cols, "modified_at")
+	var customers map[string]int64
+	if ref >= 0 {
+		var err error
+		if customers, err = l.customerIDs(ctx, rows, ref); err != nil {
+			return err
+		}
+	}
+	// Values the same for every row, boxed once.
+	var source, runID, synced, stream any = l.run.Connector, l.run.ID, string(pq.FormatTimestamp(now)), string(l.stream)
+
+	coreCols := append(append([]string{"source", "source_id"}, cols...), "row_hash", "run_id", "synced_at")
+	if ref >= 0 {
+		coreCols = append(coreCols, "customer_id")
+	}
+	args := make([]any, len(coreCols))
+	err := l.copyIn(ctx, l.tab.Name, coreCols, len(rows), func(i int) []any {
+		row := &rows[i]
+		args[0], args[1] = source, row.SourceID
+		copy(args[2:], row.Values)
+		n := 2 + len(row.Values)
+		args[n], args[n+1], args[n+2] = row.RowHash, runID, synced
+		if ref >= 0 {
+			args[n+3] = nil
+			if id, ok := row.Values[ref].(string); ok {
+				if cid, ok := customers[id]; ok {
+					args[n+3] = cid
+				}
+			}
+		}
+		return args
+	})
+	if err != nil {
+		return err
+	}
+
+	rawCols := []string{"source", "stream", "source_id", "payload", "payload_hash", "modified_at", "run_id", "synced_at"}
+	rawArgs := make([]any, len(rawCols))
+	return l.copyIn(ctx, "raw.records", rawCols, len(rows), func(i int) []any {
+		row := &rows[i]
+		rawArgs[0], rawArgs[1], rawArgs[2] = source, stream, row.SourceID
+		rawArgs[3], rawArgs[4] = copyText(row.Payload), row.PayloadHash
+		rawArgs[5] = nil
+		if mod >= 0 {
+			rawArgs[5] = row.Values[mod]
+		}
+		rawArgs[6], rawArgs[7] = runID, synced
+		return rawArgs
+	})
+}
+
+// customerIDs returns the customer_id of every source customer rows refer
+// to (column ref) that is linked to a golden customer.
+func (l *loader) customerIDs(ctx context.Context, rows []transform.Row, ref int) (map[string]int64, error) {
+	seen := make(map[string]struct{}, len(rows))
+	var ids []string
+	for i := range rows {
+		id, ok := rows[i].Values[ref].(string)
+		if !ok {
+			continue
+		}
+		if _, dup := seen[id]; !dup {
+			seen[id] = struct{}{}
+			ids = append(ids, id)
+		}
+	}
+	out := make(map[string]int64, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	res, err := l.tx.QueryContext(ctx, `SELECT source_id, customer_id FROM core.customer_sources
+		WHERE source = $1 AND source_id = ANY($2::text[])`, l.run.Connector, pq.Array(ids))
+	if err != nil {
+		return nil, fmt.Errorf("warehouse: look up customers of %s: %w", l.stream, err)
+	}
+	defer res.Close()
+	for res.Next() {
+		var (
+			id  string
+			cid int64
+		)
+		if err := res.Scan(&id, &cid); err != nil {
+			return nil, fmt.Errorf("warehouse: look up customers of %s: %w", l.stream, err)
+		}
+		out[id] = cid
+	}
+	if err := res.Err(); err != nil {
+		return nil, fmt.Errorf("warehouse: look up customers of %s: %w", l.stream, err)
+	}
+	return out, nil
+}

@@ -1,0 +1,166 @@
+package warehouse_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/northstar-dev/northstar"
+	"github.com/northstar-dev/northstar/transform"
+	"github.com/northstar-dev/northstar/warehouse"
+	"github.com/northstar-dev/northstar/warehouse/whtest"
+)
+
+// oddType is a field value COPY must escape.
+const oddType = "new\tbusiness\\x\nü"
+
+var tr = &transform.Transformer{ReportingCurrency: "USD",
+	FX: transform.StaticFX{Reporting: "USD", Rates: map[string]decimal.Decimal{"EUR": decimal.RequireFromString("1.08")}}}
+
+func page(t *testing.T, s northstar.Stream, recs ...northstar.Record) warehouse.Page {
+	t.Helper()
+	rows, rejects := tr.Batch(northstar.Batch{Stream: s, Records: recs})
+	if len(rejects) > 0 {
+		t.Fatalf("rejects: %+v", rejects)
+	}
+	last := recs[len(recs)-1]
+	return warehouse.Page{Stream: s, Rows: rows, Cursor: northstar.Cursor{ModifiedAt: last.ModifiedAt, ID: last.SourceID}}
+}
+
+func orderRec(id string, i int, amount string) northstar.Record {
+	return northstar.Record{SourceID: id, ModifiedAt: time.Date(2025, 1, 1, 0, i, 0, 0, time.UTC), Origin: "test",
+		Fields: map[string]string{"customer": fmt.Sprintf("C%03d", i%6), "ordered_at": "2025-01-02", "amount": amount,
+			"currency": "EUR", "status": "paid", "order_type": oddType}}
+}
+
+func orders(t *testing.T, ids ...string) warehouse.Page {
+	recs := make([]northstar.Record, len(ids))
+	for i, id := range ids {
+		recs[i] = orderRec(id, i, "10.00")
+	}
+	return page(t, northstar.StreamOrders, recs...)
+}
+
+func ids(prefix string, from, to int) []string {
+	var out []string
+	for i := from; i < to; i++ {
+		out = append(out, fmt.Sprintf("%s%04d", prefix, i))
+	}
+	return out
+}
+
+// load stores pages in one run and returns the run's order counts and
+// how many pages took the first-load path.
+func load(t *testing.T, db *warehouse.DB, merge bool, pages ...warehouse.Page) (northstar.Counts, int64) {
+	t.Helper()
+	ctx := context.Background()
+	run, err := db.StartRun(ctx, "shop", warehouse.RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if merge {
+		warehouse.NoFirstLoad(run)
+	}
+	for _, p := range pages {
+		if err := run.Submit(ctx, p, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := run.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := run.Finish(warehouse.StatusSucceeded, nil); err != nil {
+		t.Fatal(err)
+	}
+	return run.Counts()[northstar.StreamOrders], warehouse.FirstLoadPages(run)
+}
+
+// dump renders what the loader wrote, without sync times.
+func dump(t *testing.T, db *warehouse.DB) string {
+	t.Helper()
+	var b strings.Builder
+	for _, q := range []string{
+		`SELECT source, source_id, customer_source_id, customer_id, ordered_at, status, order_type, currency, amount,
+			amount_reporting, fx_rate, modified_at, deleted_at, delete_kind, row_hash, run_id FROM core.orders`,
+		`SELECT source, stream, source_id, payload, payload_hash, modified_at, deleted_at, run_id FROM raw.records`,
+		`SELECT source, source_id, customer_id, matched_by FROM core.customer_sources`,
+		`SELECT run_id, counts FROM ops.sync_runs`,
+		`SELECT connector, stream, modified_at, cursor_id FROM ops.cursors`,
+	} {
+		rows, err := db.QueryContext(context.Background(), `SELECT t::text FROM (`+q+`) t ORDER BY 1`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				t.Fatal(err)
+			}
+			b.WriteString(s + "\n")
+		}
+		rows.Close()
+	}
+	return b.String()
+}
+
+// TestFirstLoadPath: pages whose keys are all new take the first-load path
+// (COPY straight into core and raw), pages with stored keys the merge, and
+// the warehouse ends identical to a load that merged every page.
+func TestFirstLoadPath(t *testing.T) {
+	fast, _ := whtest.New(t)
+	slow, _ := whtest.New(t)
+	var customers []northstar.Record
+	for i := 0; i < 5; i++ { // C005 stays unknown: its orders get no customer_id
+		customers = append(customers, northstar.Record{SourceID: fmt.Sprintf("C%03d", i), Fields: map[string]string{"name": fmt.Sprintf("Acme %d", i)}})
+	}
+	// O0005 is stored and changes: its page merges.
+	changed := []northstar.Record{orderRec("O0005", 5, "99.00")}
+	for i, id := range ids("O", 100, 104) {
+		changed = append(changed, orderRec(id, i, "10.00"))
+	}
+	runs := []struct {
+		name  string
+		pages []warehouse.Page
+		want  northstar.Counts // orders
+		first int64            // pages taking the first-load path
+	}{
+		{"first load", []warehouse.Page{
+			page(t, northstar.StreamCustomers, customers...), // customers always merge
+			orders(t, ids("O", 0, 10)...),
+			orders(t, ids("O", 10, 20)...),
+		}, northstar.Counts{Read: 20, Inserted: 20, Pages: 2}, 2},
+		{"stored keys", []warehouse.Page{
+			page(t, northstar.StreamOrders, changed...),
+			// New keys between stored ones: every key is looked up.
+			orders(t, "O0003z", "O0012z"),
+			// A key of the page before (in flight or stored): the page merges.
+			orders(t, "O0003z", "O0200"),
+		}, northstar.Counts{Read: 9, Inserted: 7, Updated: 1, Unchanged: 1, Pages: 3}, 1},
+	}
+	for _, r := range runs {
+		got, first := load(t, fast, false, r.pages...)
+		if got != r.want || first != r.first {
+			t.Errorf("%s: counts %+v, %d first-load pages; want %+v, %d", r.name, got, first, r.want, r.first)
+		}
+		got, first = load(t, slow, true, r.pages...)
+		if got != r.want || first != 0 {
+			t.Errorf("%s, merging every page: counts %+v, %d first-load pages; want %+v, 0", r.name, got, first, r.want)
+		}
+		if a, b := dump(t, fast), dump(t, slow); a != b {
+			t.Fatalf("%s: first-load path and merge differ:\n%s\nmerge:\n%s", r.name, a, b)
+		}
+	}
+	var typ string
+	var customer sql.NullInt64
+	if err := fast.QueryRow(`SELECT order_type, customer_id FROM core.orders WHERE source_id = 'O0001'`).Scan(&typ, &customer); err != nil {
+		t.Fatal(err)
+	}
+	if typ != oddType || !customer.Valid {
+		t.Errorf("O0001: order_type %q customer %v; want %q and a customer", typ, customer, oddType)
+	}
+}
