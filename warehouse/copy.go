@@ -23,11 +23,11 @@ type copyData interface {
 }
 
 // copyIn COPYs n rows into table's columns cols within the loader's
-// transaction; row(i) returns the i-th row's values (it may reuse one
-// slice). Values are encoded here, as lib/pq would encode them, and handed
-// to the driver in large chunks: per row this saves database/sql's
-// argument conversion and a driver call.
-func (l *loader) copyIn(ctx context.Context, table string, cols []string, n int, row func(i int) []any) error {
+// transaction; row(w, i) writes the i-th row's values to w. Values are
+// encoded here, as lib/pq would encode them, and handed to the driver in
+// large chunks: per row this saves database/sql's argument conversion, a
+// driver call and boxing every value.
+func (l *loader) copyIn(ctx context.Context, table string, cols []string, n int, row func(w *copyLine, i int)) error {
 	fail := func(err error) error {
 		return fmt.Errorf("warehouse: copy %s into %s: %w", l.stream, table, err)
 	}
@@ -45,26 +45,26 @@ func (l *loader) copyIn(ctx context.Context, table string, cols []string, n int,
 			st.Close()
 			return fail(fmt.Errorf("driver statement %T cannot stream COPY data", st))
 		}
-		buf := make([]byte, 0, copyFlushSize+4<<10)
+		w := &copyLine{b: make([]byte, 0, copyFlushSize+4<<10)}
 		for i := 0; i < n; i++ {
-			if len(buf) > 0 {
-				buf = append(buf, '\n') // CopyData ends each chunk with a newline
+			if len(w.b) > 0 {
+				w.b = append(w.b, '\n') // CopyData ends each chunk with a newline
 			}
-			for j, v := range row(i) {
-				if j > 0 {
-					buf = append(buf, '\t')
-				}
-				if buf, err = appendCopyValue(buf, v); err != nil {
-					st.Close()
-					return fail(fmt.Errorf("row %d column %s: %w", i, cols[j], err))
-				}
+			w.n = 0
+			row(w, i)
+			if w.err == nil && w.n != len(cols) {
+				w.err = fmt.Errorf("%d values for %d columns", w.n, len(cols))
 			}
-			if len(buf) >= copyFlushSize || i == n-1 {
-				if _, err := cd.CopyData(ctx, string(buf)); err != nil {
+			if w.err != nil {
+				st.Close()
+				return fail(fmt.Errorf("row %d: %w", i, w.err))
+			}
+			if len(w.b) >= copyFlushSize || i == n-1 {
+				if _, err := cd.CopyData(ctx, string(w.b)); err != nil {
 					st.Close()
 					return fail(err)
 				}
-				buf = buf[:0]
+				w.b = w.b[:0]
 			}
 		}
 		// Exec without values ends the COPY and reports the server's verdict.
@@ -76,9 +76,60 @@ func (l *loader) copyIn(ctx context.Context, table string, cols []string, n int,
 	})
 }
 
-// copyText is text held as bytes (a JSON payload): COPYed as text, where
-// []byte would be COPYed as bytea.
-type copyText []byte
+// copyLine builds one row in COPY text format, value by value.
+type copyLine struct {
+	b   []byte
+	n   int // values written to the row
+	err error
+}
+
+func (w *copyLine) next() {
+	if w.n > 0 {
+		w.b = append(w.b, '\t')
+	}
+	w.n++
+}
+
+// text writes s as text.
+func (w *copyLine) text(s string) {
+	w.next()
+	w.b = appendCopyText(w.b, s)
+}
+
+// json writes a JSON document held as bytes, as text.
+func (w *copyLine) json(b []byte) {
+	w.next()
+	w.b = appendCopyText(w.b, b)
+}
+
+// null writes NULL.
+func (w *copyLine) null() {
+	w.next()
+	w.b = append(w.b, `\N`...)
+}
+
+// int writes v.
+func (w *copyLine) int(v int64) {
+	w.next()
+	w.b = strconv.AppendInt(w.b, v, 10)
+}
+
+// raw writes s, which needs no escaping (a value formatted once per page).
+func (w *copyLine) raw(s string) {
+	w.next()
+	w.b = append(w.b, s...)
+}
+
+// value writes v as lib/pq would encode it (see appendCopyValue).
+func (w *copyLine) value(v any) {
+	w.next()
+	if w.err == nil {
+		var err error
+		if w.b, err = appendCopyValue(w.b, v); err != nil {
+			w.err = fmt.Errorf("column %d: %w", w.n, err)
+		}
+	}
+}
 
 // appendCopyValue appends v in COPY text format, as lib/pq encodes
 // statement arguments: NULL as \N, bytes as bytea, driver.Valuers (decimal)
@@ -88,8 +139,6 @@ func appendCopyValue(b []byte, v any) ([]byte, error) {
 	case nil:
 		return append(b, `\N`...), nil
 	case string:
-		return appendCopyText(b, x), nil
-	case copyText:
 		return appendCopyText(b, x), nil
 	case int64:
 		return strconv.AppendInt(b, x, 10), nil
@@ -116,7 +165,7 @@ func appendCopyValue(b []byte, v any) ([]byte, error) {
 }
 
 // appendCopyText appends s escaped for COPY text format.
-func appendCopyText[T string | copyText](b []byte, s T) []byte {
+func appendCopyText[T string | []byte](b []byte, s T) []byte {
 	clean := true
 	for i := 0; i < len(s) && clean; i++ {
 		clean = s[i] != '\\' && s[i] != '\n' && s[i] != '\r' && s[i] != '\t'

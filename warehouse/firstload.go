@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/lib/pq"
@@ -34,8 +35,8 @@ func (l *loader) newKeys(ctx context.Context, rows []transform.Row) (bool, time.
 	// min and max are taken in SQL, in the column's collation, which the
 	// range scan of the primary key uses.
 	q := fmt.Sprintf(`SELECT now(),
-		EXISTS (SELECT 1 FROM %[1]s t WHERE t.source = $1
-			AND t.source_id BETWEEN (SELECT min(k) FROM unnest($2::text[]) k) AND (SELECT max(k) FROM unnest($2::text[]) k))
+		EXISTS (SELECT 1 FROM (SELECT min(k) AS lo, max(k) AS hi FROM unnest($2::text[]) k) b WHERE EXISTS (
+			SELECT 1 FROM %[1]s t WHERE t.source = $1 AND t.source_id BETWEEN b.lo AND b.hi))
 		AND EXISTS (SELECT 1 FROM unnest($2::text[]) k WHERE EXISTS (
 			SELECT 1 FROM %[1]s t WHERE t.source = $1 AND t.source_id = k))`, l.tab.Name)
 	var (
@@ -63,46 +64,52 @@ func (l *loader) insertNew(ctx context.Context, rows []transform.Row, now time.T
 			return err
 		}
 	}
-	// Values the same for every row, boxed once.
-	var source, runID, synced, stream any = l.run.Connector, l.run.ID, string(pq.FormatTimestamp(now)), string(l.stream)
+	// Values the same for every row, encoded once.
+	source, stream := string(appendCopyText(nil, l.run.Connector)), string(appendCopyText(nil, string(l.stream)))
+	runID, synced := strconv.FormatInt(l.run.ID, 10), string(pq.FormatTimestamp(now))
 
 	coreCols := append(append([]string{"source", "source_id"}, cols...), "row_hash", "run_id", "synced_at")
 	if ref >= 0 {
 		coreCols = append(coreCols, "customer_id")
 	}
-	args := make([]any, len(coreCols))
-	err := l.copyIn(ctx, l.tab.Name, coreCols, len(rows), func(i int) []any {
+	err := l.copyIn(ctx, l.tab.Name, coreCols, len(rows), func(w *copyLine, i int) {
 		row := &rows[i]
-		args[0], args[1] = source, row.SourceID
-		copy(args[2:], row.Values)
-		n := 2 + len(row.Values)
-		args[n], args[n+1], args[n+2] = row.RowHash, runID, synced
+		w.raw(source)
+		w.text(row.SourceID)
+		for _, v := range row.Values {
+			w.value(v)
+		}
+		w.int(row.RowHash)
+		w.raw(runID)
+		w.raw(synced)
 		if ref >= 0 {
-			args[n+3] = nil
-			if id, ok := row.Values[ref].(string); ok {
-				if cid, ok := customers[id]; ok {
-					args[n+3] = cid
-				}
+			id, ok := row.Values[ref].(string)
+			if cid, linked := customers[id]; ok && linked {
+				w.int(cid)
+			} else {
+				w.null()
 			}
 		}
-		return args
 	})
 	if err != nil {
 		return err
 	}
 
 	rawCols := []string{"source", "stream", "source_id", "payload", "payload_hash", "modified_at", "run_id", "synced_at"}
-	rawArgs := make([]any, len(rawCols))
-	return l.copyIn(ctx, "raw.records", rawCols, len(rows), func(i int) []any {
+	return l.copyIn(ctx, "raw.records", rawCols, len(rows), func(w *copyLine, i int) {
 		row := &rows[i]
-		rawArgs[0], rawArgs[1], rawArgs[2] = source, stream, row.SourceID
-		rawArgs[3], rawArgs[4] = copyText(row.Payload), row.PayloadHash
-		rawArgs[5] = nil
+		w.raw(source)
+		w.raw(stream)
+		w.text(row.SourceID)
+		w.json(row.Payload)
+		w.int(row.PayloadHash)
 		if mod >= 0 {
-			rawArgs[5] = row.Values[mod]
+			w.value(row.Values[mod])
+		} else {
+			w.null()
 		}
-		rawArgs[6], rawArgs[7] = runID, synced
-		return rawArgs
+		w.raw(runID)
+		w.raw(synced)
 	})
 }
 

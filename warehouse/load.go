@@ -204,23 +204,22 @@ type loader struct {
 
 func (l *loader) copyRows(ctx context.Context, rows []transform.Row) error {
 	cols := append(append([]string{"source_id"}, l.tab.Columns...), stageExtra...)
-	args := make([]any, len(cols))
-	return l.copyIn(ctx, stageName(l.stream), cols, len(rows), func(i int) []any {
+	return l.copyIn(ctx, stageName(l.stream), cols, len(rows), func(w *copyLine, i int) {
 		row := &rows[i]
-		args[0] = row.SourceID
-		copy(args[1:], row.Values)
-		n := 1 + len(row.Values)
-		args[n] = row.Deleted
-		args[n+1] = nilIfEmpty(row.DeleteKind)
-		if row.Deleted {
-			args[n+2] = row.DeletedAt
-		} else {
-			args[n+2] = nil
+		w.text(row.SourceID)
+		for _, v := range row.Values {
+			w.value(v)
 		}
-		args[n+3] = copyText(row.Payload)
-		args[n+4] = row.PayloadHash
-		args[n+5] = row.RowHash
-		return args
+		w.value(row.Deleted)
+		w.value(nilIfEmpty(row.DeleteKind))
+		if row.Deleted {
+			w.value(row.DeletedAt)
+		} else {
+			w.null()
+		}
+		w.json(row.Payload)
+		w.int(row.PayloadHash)
+		w.int(row.RowHash)
 	})
 }
 
