@@ -2,6 +2,7 @@ package warehouse
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -167,4 +168,69 @@ func (db *DB) LastReconcile(ctx context.Context, connector string, s northstar.S
 		return t, fmt.Errorf("warehouse: last reconciliation of %s/%s: %w", connector, s, err)
 	}
 	return t, nil
+}
+
+// linkRefs gives every source customer that rows refer to (column ref of
+// stream s) and that has no link yet the records ImplicitCustomers would
+// give it after the run — a source customer record holding just its id
+// and a golden customer — and returns the customer_id of every referenced
+// source customer. Linking before the page is stored lets its facts carry
+// customer_id from the start instead of being rewritten by Finalize.
+//
+// It commits on its own, before the page's transaction: pages in flight
+// link in submission order (gates.waitLink), so no two sessions create the
+// same link. A page that then fails leaves links that ImplicitCustomers
+// would create anyway once it is stored.
+func (r *Run) linkRefs(ctx context.Context, conn *sql.Conn, s northstar.Stream, rows []transform.Row, ref int) (map[string]int64, error) {
+	seen := make(map[string]struct{}, len(rows))
+	var ids []string
+	for i := range rows {
+		id, ok := rows[i].Values[ref].(string)
+		if !ok {
+			continue
+		}
+		if _, dup := seen[id]; !dup {
+			seen[id] = struct{}{}
+			ids = append(ids, id)
+		}
+	}
+	out := make(map[string]int64, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	res, err := conn.QueryContext(ctx, `WITH refs AS (SELECT unnest($2::text[]) AS source_id),
+		known AS (
+			SELECT cs.source_id, cs.customer_id FROM refs r
+			JOIN core.customer_sources cs ON cs.source = $1 AND cs.source_id = r.source_id),
+		fresh AS (
+			SELECT r.source_id, nextval('core.customers_customer_id_seq') AS customer_id
+			FROM refs r WHERE NOT EXISTS (SELECT 1 FROM known k WHERE k.source_id = r.source_id)),
+		src AS (
+			INSERT INTO core.source_customers (source, source_id, row_hash, run_id, synced_at)
+			SELECT $1, source_id, 0, $3, now() FROM fresh ON CONFLICT (source, source_id) DO NOTHING),
+		golden AS (
+			INSERT INTO core.customers (customer_id, run_id, synced_at) SELECT customer_id, $3, now() FROM fresh),
+		links AS (
+			INSERT INTO core.customer_sources (source, source_id, customer_id, matched_by, match_score, run_id)
+			SELECT $1, source_id, customer_id, 'new', 1, $3 FROM fresh)
+		SELECT source_id, customer_id FROM known UNION ALL SELECT source_id, customer_id FROM fresh`,
+		r.Connector, pq.Array(ids), r.ID)
+	if err != nil {
+		return nil, fmt.Errorf("warehouse: link customers of %s: %w", s, err)
+	}
+	defer res.Close()
+	for res.Next() {
+		var (
+			id  string
+			cid int64
+		)
+		if err := res.Scan(&id, &cid); err != nil {
+			return nil, fmt.Errorf("warehouse: link customers of %s: %w", s, err)
+		}
+		out[id] = cid
+	}
+	if err := res.Err(); err != nil {
+		return nil, fmt.Errorf("warehouse: link customers of %s: %w", s, err)
+	}
+	return out, nil
 }

@@ -51,19 +51,11 @@ func (l *loader) newKeys(ctx context.Context, rows []transform.Row) (bool, time.
 
 // insertNew writes rows, whose keys newKeys found new, into the core table
 // and raw.records with two COPY streams: the same rows the merge would
-// insert, with now as synced_at and the customer_id of each row's linked
-// source customer.
-func (l *loader) insertNew(ctx context.Context, rows []transform.Row, now time.Time) error {
+// insert, with now as synced_at and customer_id from customers (linkRefs).
+func (l *loader) insertNew(ctx context.Context, rows []transform.Row, now time.Time, customers map[string]int64) error {
 	cols := l.tab.Columns
 	ref := slices.Index(cols, l.tab.CustomerRef)
 	mod := slices.Index(cols, "modified_at")
-	var customers map[string]int64
-	if ref >= 0 {
-		var err error
-		if customers, err = l.customerIDs(ctx, rows, ref); err != nil {
-			return err
-		}
-	}
 	// Values the same for every row, encoded once.
 	source, stream := string(appendCopyText(nil, l.run.Connector)), string(appendCopyText(nil, string(l.stream)))
 	runID, synced := strconv.FormatInt(l.run.ID, 10), string(pq.FormatTimestamp(now))
@@ -111,45 +103,4 @@ func (l *loader) insertNew(ctx context.Context, rows []transform.Row, now time.T
 		w.raw(runID)
 		w.raw(synced)
 	})
-}
-
-// customerIDs returns the customer_id of every source customer rows refer
-// to (column ref) that is linked to a golden customer.
-func (l *loader) customerIDs(ctx context.Context, rows []transform.Row, ref int) (map[string]int64, error) {
-	seen := make(map[string]struct{}, len(rows))
-	var ids []string
-	for i := range rows {
-		id, ok := rows[i].Values[ref].(string)
-		if !ok {
-			continue
-		}
-		if _, dup := seen[id]; !dup {
-			seen[id] = struct{}{}
-			ids = append(ids, id)
-		}
-	}
-	out := make(map[string]int64, len(ids))
-	if len(ids) == 0 {
-		return out, nil
-	}
-	res, err := l.tx.QueryContext(ctx, `SELECT source_id, customer_id FROM core.customer_sources
-		WHERE source = $1 AND source_id = ANY($2::text[])`, l.run.Connector, pq.Array(ids))
-	if err != nil {
-		return nil, fmt.Errorf("warehouse: look up customers of %s: %w", l.stream, err)
-	}
-	defer res.Close()
-	for res.Next() {
-		var (
-			id  string
-			cid int64
-		)
-		if err := res.Scan(&id, &cid); err != nil {
-			return nil, fmt.Errorf("warehouse: look up customers of %s: %w", l.stream, err)
-		}
-		out[id] = cid
-	}
-	if err := res.Err(); err != nil {
-		return nil, fmt.Errorf("warehouse: look up customers of %s: %w", l.stream, err)
-	}
-	return out, nil
 }

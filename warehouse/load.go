@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -63,6 +64,7 @@ func (r *Run) store(ctx context.Context, ss *session, p Page, g *gates) (northst
 		g = &gates{}
 	}
 	defer g.mergedOnce()
+	defer g.linkedOnce()
 	tab := transform.TableFor(p.Stream)
 	if tab.Name == "" {
 		return northstar.Counts{}, fmt.Errorf("warehouse: %w %q", northstar.ErrUnknownStream, p.Stream)
@@ -71,13 +73,24 @@ func (r *Run) store(ctx context.Context, ss *session, p Page, g *gates) (northst
 		return northstar.Counts{}, fmt.Errorf("warehouse: %w", err)
 	}
 	c := northstar.Counts{Read: int64(len(p.Rows) + len(p.Rejects)), Rejected: int64(len(p.Rejects)), Pages: 1}
+	t0 := time.Now()
+	var customers map[string]int64
+	if ref := slices.Index(tab.Columns, tab.CustomerRef); ref >= 0 && len(p.Rows) > 0 {
+		g.waitLink()
+		var err error
+		if customers, err = r.linkRefs(ctx, ss.conn, p.Stream, p.Rows, ref); err != nil {
+			return c, err
+		}
+	}
+	g.linkedOnce()
+	tLink := time.Since(t0)
 	tx, err := ss.conn.BeginTx(ctx, nil)
 	if err != nil {
 		return c, fmt.Errorf("warehouse: begin: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after commit
 	l := loader{run: r, tx: tx, conn: ss.conn, stream: p.Stream, tab: tab}
-	t0 := time.Now()
+	t0 = time.Now()
 	var tProbe, tCopy, tCore time.Duration
 	fresh := false
 	if g.mayBeNew {
@@ -90,7 +103,7 @@ func (r *Run) store(ctx context.Context, ss *session, p Page, g *gates) (northst
 			if err := g.waitMerge(); err != nil {
 				return c, err
 			}
-			if err := l.insertNew(ctx, p.Rows, now); err != nil {
+			if err := l.insertNew(ctx, p.Rows, now, customers); err != nil {
 				return c, err
 			}
 			tCopy = time.Since(t0) - tProbe
@@ -188,7 +201,7 @@ func (r *Run) store(ctx context.Context, ss *session, p Page, g *gates) (northst
 		r.firstLoads++
 	}
 	r.mu.Unlock()
-	r.db.log.Debug("page stored", "stream", string(p.Stream), "rows", len(p.Rows), "first_load", fresh, "probe", tProbe,
+	r.db.log.Debug("page stored", "stream", string(p.Stream), "rows", len(p.Rows), "first_load", fresh, "link", tLink, "probe", tProbe,
 		"copy", tCopy, "merge_core", tCore, "merge_rest", tMerged-tProbe-tCopy-tCore, "wait_previous", tWait,
 		"commit", time.Since(t0)-tBefore)
 	return c, nil

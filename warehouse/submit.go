@@ -10,6 +10,7 @@ import (
 // inflight is a submitted page being stored.
 type inflight struct {
 	merged chan struct{} // closed when the page's merge statements are done (or it failed)
+	linked chan struct{} // closed when the page's customer references are linked (or it failed)
 	done   chan struct{} // closed when the page committed or failed
 	err    error
 	keys   map[string]struct{} // the page's source ids
@@ -70,6 +71,30 @@ type gates struct {
 	// mayBeNew: the page may take the first-load path (see mayBeNew).
 	mayBeNew bool
 	closed   bool
+	linked   bool
+}
+
+// waitLink waits until the previous page's customer references are
+// linked (committed), or for its commit when it is of another stream
+// (customers), so that this page's links see them.
+func (g *gates) waitLink() {
+	switch {
+	case g.prev == nil:
+	case g.prev.stream == g.self.stream:
+		select {
+		case <-g.prev.linked:
+		case <-g.prev.done:
+		}
+	default:
+		<-g.prev.done
+	}
+}
+
+func (g *gates) linkedOnce() {
+	if g.self != nil && !g.linked {
+		g.linked = true
+		close(g.self.linked)
+	}
 }
 
 func (g *gates) waitMerge() error {
@@ -137,7 +162,7 @@ func (r *Run) Submit(ctx context.Context, p Page, onDone func(northstar.Counts))
 	if n := len(r.queue); n > 0 {
 		prev = r.queue[n-1]
 	}
-	it := &inflight{merged: make(chan struct{}), done: make(chan struct{}), stream: p.Stream,
+	it := &inflight{merged: make(chan struct{}), linked: make(chan struct{}), done: make(chan struct{}), stream: p.Stream,
 		keys: make(map[string]struct{}, len(p.Rows))}
 	for _, row := range p.Rows {
 		it.keys[row.SourceID] = struct{}{}
