@@ -33,7 +33,12 @@
 //     (northstar.Stream.Fields); times are RFC 3339 UTC, amounts plain
 //     decimal text in the customer's currency (two decimals), never float.
 //
+// DailyRates gives the exchange rates of the company's currencies for every
+// business day (a seeded, mean-reverting random walk around the reference
+// rates: about ±2 %; no weekend rates, so weekend facts take Friday's).
+//
 // WriteFiles writes the company as CSV or JSON Lines files, one per stream
-// (optionally split by rows), and returns a Manifest with row counts, sizes,
-// SHA-256 sums and the Truth summary.
+// (optionally split by rows) plus fx_rates with the daily rates quoted in
+// Options.FXBase, and returns a Manifest with row counts, sizes, SHA-256 sums
+// and the Truth summary.
 package generate

@@ -18,6 +18,7 @@ type fieldWriter interface {
 }
 
 var columns = map[northstar.Stream][]string{
+	northstar.StreamFXRates: {"day", "currency", "rate", "base"},
 	northstar.StreamCustomers: {"source_id", "name", "domain", "website", "email", "country", "segment",
 		"industry", "tax_id", "acquisition_channel", "referrer", "owner", "status", "currency",
 		"created_at", "modified_at"},

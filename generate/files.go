@@ -26,7 +26,8 @@ const (
 // Manifest describes what WriteFiles wrote.
 type Manifest struct {
 	Format string
-	// Files lists every file written, streams in northstar.AllStreams order.
+	// Files lists every file written, streams in northstar.AllStreams order:
+	// the daily FX rates (fx_rates.csv, see DailyRates) first.
 	Files []File
 	// Truth summarises the generated company (Truth.Counts = rows per stream).
 	Truth Truth
@@ -59,7 +60,13 @@ func WriteFiles(ctx context.Context, dir string, opts Options, format string) (M
 	}
 	fs := &fileSink{dir: dir, format: format, perFile: int64(opts.RowsPerFile)}
 	for _, s := range northstar.AllStreams() {
-		fs.out = append(fs.out, &streamFile{stream: s, cols: columns[s], sink: fs})
+		if s != northstar.StreamFXRates {
+			fs.out = append(fs.out, &streamFile{stream: s, cols: columns[s], sink: fs})
+		}
+	}
+	rates, err := fs.writeRates(opts)
+	if err != nil {
+		return Manifest{}, err
 	}
 	truth, err := Generate(ctx, opts, fs)
 	if cerr := fs.close(); err == nil {
@@ -69,10 +76,30 @@ func WriteFiles(ctx context.Context, dir string, opts Options, format string) (M
 		return Manifest{}, err
 	}
 	m := Manifest{Format: format, Truth: truth}
+	m.Truth.Counts[northstar.StreamFXRates] = rates.rows()
+	m.Files = append(m.Files, rates.done...)
 	for _, sf := range fs.out {
 		m.Files = append(m.Files, sf.done...)
 	}
 	return m, nil
+}
+
+// WriteRates writes only the daily rates of WriteFiles (DailyRates quoted in
+// opts.FXBase) into dir as fx_rates.csv or fx_rates.jsonl (split by
+// opts.RowsPerFile), for loading through a file connector.
+func WriteRates(dir string, opts Options, format string) ([]File, error) {
+	if format != FormatCSV && format != FormatJSONL {
+		return nil, fmt.Errorf("generate: unknown format %q (want csv or jsonl)", format)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("generate: %w", err)
+	}
+	fs := &fileSink{dir: dir, format: format, perFile: int64(opts.RowsPerFile)}
+	sf, err := fs.writeRates(opts)
+	if err != nil {
+		return nil, err
+	}
+	return sf.done, nil
 }
 
 // fileSink writes each stream through its own streamFile.
@@ -80,7 +107,44 @@ type fileSink struct {
 	dir     string
 	format  string
 	perFile int64
-	out     []*streamFile
+	out     []*streamFile // the company's streams in AllStreams order, fx_rates left out
+}
+
+// writeRates writes the daily rates file (fx_rates.csv) quoted in
+// opts.FXBase.
+func (fs *fileSink) writeRates(opts Options) (*streamFile, error) {
+	o, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	rates, err := DailyRates(o, o.FXBase)
+	if err != nil {
+		return nil, err
+	}
+	sf := &streamFile{stream: northstar.StreamFXRates, cols: columns[northstar.StreamFXRates], sink: fs}
+	for i := range rates {
+		if err := sf.write(&rates[i]); err != nil {
+			if sf.f != nil {
+				sf.f.Close()
+			}
+			return nil, err
+		}
+	}
+	if sf.f != nil {
+		if err := sf.finish(); err != nil {
+			return nil, err
+		}
+	}
+	return sf, nil
+}
+
+// rows counts the rows written into the finished files.
+func (sf *streamFile) rows() int64 {
+	var n int64
+	for _, f := range sf.done {
+		n += f.Rows
+	}
+	return n
 }
 
 func (fs *fileSink) close() error {

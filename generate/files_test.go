@@ -45,8 +45,8 @@ func TestWriteFilesDeterministic(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(a.Files) != 7 || len(b.Files) != 7 {
-				t.Fatalf("want 7 files, got %d and %d", len(a.Files), len(b.Files))
+			if len(a.Files) != 8 || len(b.Files) != 8 {
+				t.Fatalf("want 8 files, got %d and %d", len(a.Files), len(b.Files))
 			}
 			for k := range a.Files {
 				fa, fb := a.Files[k], b.Files[k]
@@ -67,8 +67,11 @@ func TestWriteFilesDeterministic(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if c.Files[2].SHA256 == a.Files[2].SHA256 {
+			if c.Files[3].Stream != northstar.StreamOrders || c.Files[3].SHA256 == a.Files[3].SHA256 {
 				t.Error("another seed wrote the same orders")
+			}
+			if c.Files[0].Stream != northstar.StreamFXRates || c.Files[0].SHA256 == a.Files[0].SHA256 {
+				t.Error("another seed wrote the same daily rates")
 			}
 		})
 	}
@@ -148,7 +151,11 @@ func TestWriteFilesCSVReadable(t *testing.T) {
 					}
 				}
 			}
-			if rec[0] == "" {
+			fields := map[string]string{}
+			for k, v := range rec {
+				fields[header[k]] = v
+			}
+			if fields["source_id"] == "" && f.Stream.DefaultSourceID(fields) == "" {
 				t.Fatalf("%s: row without source_id", f.Path)
 			}
 		}
@@ -190,7 +197,7 @@ func TestWriteFilesJSONL(t *testing.T) {
 					t.Fatalf("%s: field %q=%q", f.Path, k, v)
 				}
 			}
-			if obj["source_id"] == "" {
+			if obj["source_id"] == "" && f.Stream.DefaultSourceID(obj) == "" {
 				t.Fatalf("%s: no source_id", f.Path)
 			}
 			rows++

@@ -593,6 +593,7 @@ func TestColumnsAreUnifiedFields(t *testing.T) {
 		northstar.StreamOrders: o, northstar.StreamOrderLines: &o.Lines[0],
 		northstar.StreamContracts: c.Contracts[0], northstar.StreamSurveyResponses: c.SurveyResponses[0],
 		northstar.StreamSupportCases: c.SupportCases[0],
+		northstar.StreamFXRates:      &FXRate{Day: time.Date(2025, 1, 2, 0, 0, 0, 0, time.UTC), Currency: "EUR", Base: "USD", Rate: "1.08"},
 	}
 	for _, s := range northstar.AllStreams() {
 		cols := Columns(s)

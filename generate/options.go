@@ -37,6 +37,9 @@ type Options struct {
 	// RowsPerFile splits each stream of WriteFiles into files of at most this
 	// many rows ("orders-0001.csv", ...); 0 writes one file per stream.
 	RowsPerFile int
+	// FXBase is the currency the daily rates file of WriteFiles quotes
+	// against (default USD, the reporting currency of the demo).
+	FXBase string
 }
 
 // DefaultOptions returns a company of 2,000 customers over the three years
@@ -83,6 +86,9 @@ func (o Options) withDefaults() (Options, error) {
 	if o.ContractShare == 0 {
 		o.ContractShare = d.ContractShare
 	}
+	if o.FXBase == "" {
+		o.FXBase = "USD"
+	}
 	var errs []error
 	if o.Customers < 1 {
 		errs = append(errs, fmt.Errorf("customers must be at least 1, got %d", o.Customers))
@@ -98,6 +104,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.ContractShare < 0 || o.ContractShare > 1 {
 		errs = append(errs, fmt.Errorf("contract share %g out of range [0, 1]", o.ContractShare))
+	}
+	if !knownCurrency(o.FXBase) {
+		errs = append(errs, fmt.Errorf("fx base %q is not a currency of the generated company", o.FXBase))
 	}
 	if o.RowsPerFile < 0 {
 		errs = append(errs, fmt.Errorf("rows per file must not be negative, got %d", o.RowsPerFile))

@@ -58,6 +58,11 @@ type Transformer struct {
 	FX                FX
 	// Now stamps tombstones that carry no change time.
 	Now func() time.Time
+	// OrderDay, when set, returns the order date of an order (by its
+	// source id) so that an order line in a foreign currency is priced at
+	// its order's day; without it (or when the order is unknown) a line is
+	// priced at the config rate and re-priced after the run.
+	OrderDay func(orderSourceID string) (time.Time, bool)
 }
 
 // Batch types every record of b. Records that fail are returned as
@@ -70,12 +75,16 @@ func (t *Transformer) Batch(b northstar.Batch) ([]Row, []northstar.Reject) {
 	for i, r := range b.Records {
 		last[r.SourceID] = i
 	}
+	var page map[string]bool
+	if b.Stream == northstar.StreamFXRates {
+		page = t.pageRates(b.Records)
+	}
 	for i, r := range b.Records {
 		if j := last[r.SourceID]; j != i && r.SourceID != "" {
 			rejects = append(rejects, reject(r, fmt.Sprintf("duplicate source_id %q in one page: superseded by %s", r.SourceID, b.Records[j].Origin)))
 			continue
 		}
-		row, err := t.Record(b.Stream, r)
+		row, err := t.record(b.Stream, r, page)
 		if err != nil {
 			rejects = append(rejects, reject(r, err.Error()))
 			continue
@@ -95,6 +104,11 @@ func reject(r northstar.Record, reason string) northstar.Reject {
 
 // Record types one record of stream s.
 func (t *Transformer) Record(s northstar.Stream, r northstar.Record) (Row, error) {
+	return t.record(s, r, nil)
+}
+
+// record types one record; page holds the direct rates of an fx_rates page.
+func (t *Transformer) record(s northstar.Stream, r northstar.Record, page map[string]bool) (Row, error) {
 	tab, ok := tables[s]
 	if !ok {
 		return Row{}, fmt.Errorf("%w %q", northstar.ErrUnknownStream, s)
@@ -102,6 +116,9 @@ func (t *Transformer) Record(s northstar.Stream, r northstar.Record) (Row, error
 	id := strings.TrimSpace(r.SourceID)
 	if id == "" {
 		id = strings.TrimSpace(r.Fields["source_id"])
+	}
+	if id == "" {
+		id = s.DefaultSourceID(r.Fields)
 	}
 	if id == "" {
 		return Row{}, fmt.Errorf("missing source_id")
@@ -132,12 +149,14 @@ func (t *Transformer) Record(s northstar.Stream, r northstar.Record) (Row, error
 	if row.Deleted {
 		// A tombstone only marks the stored row; its other fields may be empty.
 		row.Values = make([]any, len(tab.Columns))
-		row.RowHash = hashValues(row.Values, true)
+		row.RowHash = hashValues(row.Values, nil, true)
 		return row, nil
 	}
-	c := typer{f: r.Fields, t: t}
+	c := typer{f: r.Fields, t: t, page: page}
 	var vals []any
 	switch s {
+	case northstar.StreamFXRates:
+		vals = c.fxRate()
 	case northstar.StreamCustomers:
 		vals = c.customer()
 	case northstar.StreamContacts:
@@ -165,7 +184,7 @@ func (t *Transformer) Record(s northstar.Stream, r northstar.Record) (Row, error
 		vals[len(vals)-1] = formatTime(row.ModifiedAt)
 	}
 	row.Values = vals
-	row.RowHash = hashValues(vals, false)
+	row.RowHash = hashValues(vals, hashMask[s], false)
 	return row, nil
 }
 
@@ -190,9 +209,14 @@ func hashBytes(b []byte) int64 {
 	return int64(h.Sum64())
 }
 
-func hashValues(vals []any, deleted bool) int64 {
+// hashValues fingerprints vals, skipping the positions skip marks (the
+// priced columns, which follow the rates rather than the source record).
+func hashValues(vals []any, skip []bool, deleted bool) int64 {
 	h := fnv.New64a()
-	for _, v := range vals {
+	for i, v := range vals {
+		if i < len(skip) && skip[i] {
+			continue
+		}
 		switch x := v.(type) {
 		case nil:
 			h.Write([]byte{0})

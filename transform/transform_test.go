@@ -45,6 +45,9 @@ func TestRecordGolden(t *testing.T) {
 		{"ces", northstar.StreamSurveyResponses, map[string]string{"instrument": "ces", "score": "6"}},
 		{"case", northstar.StreamSupportCases, map[string]string{"customer": "C1", "opened_at": "2024-01-01", "closed_at": "2024-01-03", "priority": "High"}},
 		{"contact_name_from_parts", northstar.StreamContacts, map[string]string{"customer": "C1", "first_name": "Ada", "last_name": "Lovelace", "email": "ADA@x.example"}},
+		{"fx_rate_default_base", northstar.StreamFXRates, map[string]string{"day": "2024-03-01", "currency": "eur", "rate": "1.0845"}},
+		{"fx_rate_compact_day", northstar.StreamFXRates, map[string]string{"day": "20240301", "currency": "GBP", "rate": "1.27000", "base": "usd"}},
+		{"contract_unsigned_priced_at_start", northstar.StreamContracts, map[string]string{"start_at": "2024-02-01", "mrr": "10", "currency": "EUR"}},
 	}
 	got := map[string]any{}
 	for _, c := range cases {

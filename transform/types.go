@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/northstar-dev/northstar"
 )
 
 // typer types the fields of one record, remembering the first error.
@@ -14,6 +16,9 @@ type typer struct {
 	f   map[string]string
 	t   *Transformer
 	err error
+	// page holds the direct daily rates of the page being typed (fx_rates
+	// only), keyed by rateKey: a cross rate may use them.
+	page map[string]bool
 }
 
 func (c *typer) fail(field, format string, args ...any) {
@@ -100,20 +105,104 @@ func (c *typer) currency(field string) string {
 	return v
 }
 
-// money types an amount and its conversion: amount, amount_reporting, fx_rate.
-func (c *typer) money(amountField, currency string, day time.Time) (any, any, any) {
+// money types an amount and its conversion: amount, amount_reporting,
+// fx_rate, fx_rate_day and fx_rate_source. day is the fact's date (zero
+// when it has none: the config rate applies).
+func (c *typer) money(amountField, currency string, day time.Time) (any, any, any, any, any) {
 	d, ok := c.decimal(amountField)
 	if !ok {
-		return nil, nil, nil
+		return nil, nil, nil, nil, nil
 	}
 	if c.t.FX == nil {
-		return d.String(), nil, nil
+		return d.String(), nil, nil, nil, nil
 	}
-	rate, ok := c.t.FX.Rate(currency, day)
+	var q Quote
+	if qt, isQuoter := c.t.FX.(Quoter); isQuoter {
+		q, ok = qt.Quote(currency, day)
+	} else {
+		q.Rate, ok = c.t.FX.Rate(currency, day)
+	}
 	if !ok {
-		return d.String(), nil, nil
+		return d.String(), nil, nil, nil, nil
 	}
-	return d.String(), d.Mul(rate).String(), rate.String()
+	var qday any
+	if !q.Day.IsZero() {
+		qday = q.Day.Format(time.DateOnly)
+	}
+	return d.String(), d.Mul(q.Rate).String(), q.Rate.String(), qday, nilIfEmpty(q.Source)
+}
+
+// fxRate types a daily exchange rate: 1 unit of currency = rate units of
+// base on day. base defaults to the reporting currency. A rate quoted in
+// another base (a cross rate) is accepted when the base's own rate in the
+// reporting currency for the same day is in the same page or already in
+// the warehouse; the effective rate is derived in ops.fx_rates.
+func (c *typer) fxRate() []any {
+	rep := c.t.ReportingCurrency
+	dayText := c.required("day")
+	day, ok := northstar.ParseDay(dayText)
+	if !ok && dayText != "" {
+		c.fail("day", "%q is not a date (want 2006-01-02, 20060102 or a timestamp)", dayText)
+	}
+	c.required("currency") // not defaulted to the reporting currency
+	cur := c.currency("currency")
+	base := c.currency("base")
+	rate, ok := c.decimal("rate")
+	if !ok && c.err == nil {
+		c.fail("rate", "required")
+	}
+	if c.err == nil && !rate.IsPositive() {
+		c.fail("rate", "%s is not a positive rate", rate)
+	}
+	if c.err != nil {
+		return make([]any, len(tables[northstar.StreamFXRates].Columns))
+	}
+	switch {
+	case cur == base:
+		c.fail("currency", "%s is quoted in itself (base %s)", cur, base)
+	case cur == rep:
+		c.fail("currency", "%s is the reporting currency; give the rate of %s instead (1 %s = x %s, base %s)", cur, base, base, rep, rep)
+	case base != rep && !c.knownRate(base, day):
+		c.fail("base", "no daily rate of %s in %s for %s in this page or in the warehouse: a cross rate (base %s) needs the base's own rate of the same day (or quote %s in %s directly)",
+			base, rep, day.Format(time.DateOnly), base, cur, rep)
+	}
+	return []any{day.Format(time.DateOnly), cur, base, rate.String(), c.time("modified_at")}
+}
+
+// knownRate reports whether currency has a daily rate in the reporting
+// currency on day, in the page or in the loaded daily rates.
+func (c *typer) knownRate(currency string, day time.Time) bool {
+	if c.page[rateKey(currency, day)] {
+		return true
+	}
+	if d, ok := c.t.FX.(*DailyFX); ok {
+		_, known := d.On(currency, day)
+		return known
+	}
+	return false
+}
+
+func rateKey(currency string, day time.Time) string {
+	return currency + "|" + day.Format(time.DateOnly)
+}
+
+// pageRates returns the direct rates (base empty or the reporting
+// currency) of an fx_rates page, keyed by rateKey.
+func (t *Transformer) pageRates(records []northstar.Record) map[string]bool {
+	out := map[string]bool{}
+	for _, r := range records {
+		base := strings.ToUpper(strings.TrimSpace(r.Fields["base"]))
+		if r.Deleted || (base != "" && base != t.ReportingCurrency) {
+			continue
+		}
+		day, ok := northstar.ParseDay(r.Fields["day"])
+		rate, err := decimal.NewFromString(strings.TrimSpace(r.Fields["rate"]))
+		if !ok || err != nil || !rate.IsPositive() {
+			continue
+		}
+		out[rateKey(strings.ToUpper(strings.TrimSpace(r.Fields["currency"])), day)] = true
+	}
+	return out
 }
 
 func (c *typer) customer() []any {
@@ -150,28 +239,40 @@ func (c *typer) contact() []any {
 func (c *typer) order() []any {
 	ordered, _ := c.timeValue("ordered_at")
 	cur := c.currency("currency")
-	amount, reporting, rate := c.money("amount", cur, ordered)
+	amount, reporting, rate, rateDay, rateSource := c.money("amount", cur, ordered)
 	canceled := c.time("canceled_at")
 	status := OrderStatus(c.f["status"], canceled != nil, c.f["paid_at"] != "", c.f["invoiced_at"] != "", c.f["fulfilled_at"] != "")
 	return []any{c.text("customer"), c.time("ordered_at"), c.time("fulfilled_at"), c.time("invoiced_at"),
 		c.time("paid_at"), canceled, nilIfEmpty(status), c.lower("order_type"), cur, amount, reporting, rate,
-		c.number("quantity"), c.time("modified_at")}
+		rateDay, rateSource, c.number("quantity"), c.time("modified_at")}
 }
 
 func (c *typer) orderLine() []any {
+	order := c.required("order")
 	cur := c.currency("currency")
-	amount, reporting, rate := c.money("amount", cur, time.Time{})
-	return []any{c.required("order"), c.text("product_id"), c.text("product_category"), c.number("quantity"),
-		amount, cur, reporting, rate, c.time("modified_at")}
+	// A line has no date of its own: it takes its order's (Transformer.
+	// OrderDay); an unknown order prices it at the config rate until the
+	// re-pricing after the run (warehouse.Reprice).
+	var day time.Time
+	if cur != c.t.ReportingCurrency && c.t.OrderDay != nil && order != "" {
+		day, _ = c.t.OrderDay(order)
+	}
+	amount, reporting, rate, rateDay, rateSource := c.money("amount", cur, day)
+	return []any{order, c.text("product_id"), c.text("product_category"), c.number("quantity"),
+		amount, cur, reporting, rate, rateDay, rateSource, c.time("modified_at")}
 }
 
 func (c *typer) contract() []any {
-	signed, _ := c.timeValue("signed_at")
+	// A contract is priced at its signature day (its start when unsigned).
+	day, ok := c.timeValue("signed_at")
+	if !ok {
+		day, _ = c.timeValue("start_at")
+	}
 	cur := c.currency("currency")
-	mrr, reporting, rate := c.money("mrr", cur, signed)
+	mrr, reporting, rate, rateDay, rateSource := c.money("mrr", cur, day)
 	ratio := c.number("adoption_ratio")
 	return []any{c.text("customer"), c.time("signed_at"), c.time("go_live_at"), c.time("start_at"), c.time("end_at"),
-		mrr, cur, reporting, rate, c.lower("status"), ratio, c.time("adopted_at"), c.time("modified_at")}
+		mrr, cur, reporting, rate, rateDay, rateSource, c.lower("status"), ratio, c.time("adopted_at"), c.time("modified_at")}
 }
 
 func (c *typer) survey() []any {

@@ -16,7 +16,9 @@
 //     parsed with time_format/time_zone and handed over as RFC 3339 UTC text.
 //     A row that cannot be mapped (wrong column count, malformed JSON, bad
 //     timestamp, missing source id, invalid UTF-8) becomes a Reject whose
-//     Origin is "path:line" (the line the row starts on).
+//     Origin is "path:line" (the line the row starts on). Rows of fx_rates
+//     need no id: it defaults to "<CURRENCY>:<day>"
+//     (northstar.Stream.DefaultSourceID).
 //   - Files are streamed: memory is bounded by the page size, never by the
 //     file size.
 package file

@@ -167,6 +167,10 @@ func (m *mapper) sourceID(r row, line int, fields map[string]string) (string, st
 	}
 	id := fields["source_id"]
 	if strings.TrimSpace(id) == "" {
+		// fx_rates rows need no id column: "<CURRENCY>:<day>".
+		if def := m.st.stream.DefaultSourceID(fields); def != "" {
+			return def, ""
+		}
 		return "", "missing source_id"
 	}
 	return id, ""

@@ -314,6 +314,7 @@ func TestValidateBC(t *testing.T) {
 		{"bad company", "base_url: https://x\ncompany_id: CRONUS", "", []string{"invalid company_id \"CRONUS\" (want a GUID)"}},
 		{"bad set", ok, "orders: { entity_set: purchaseOrders }", []string{"connectors[erp].streams.orders.entity_set: unknown entity set purchaseOrders (want salesOrders or salesInvoices)"}},
 		{"bad stream", ok, "support_cases: {}", []string{"stream support_cases is not supported by odata4"}},
+		{"fx rates unsupported", ok, "fx_rates: {}", []string{"stream fx_rates is not supported by odata4"}},
 		{"page size", ok + "\npage_size: 20001", "", []string{"page_size 20001 out of range (want 1..20000)"}},
 		{"oauth half", ok + "\nclient_id: a", "", []string{"client_secret is required", "token_url is required"}},
 	}

@@ -22,6 +22,7 @@ func TestValidateSAP(t *testing.T) {
 		{"unknown entity set", "base_url: https://x", "orders: { entity_set: A_SalesOrders }", []string{"northstar.yaml:1:23: connectors[erp].streams.orders.entity_set: unknown entity set A_SalesOrders (want A_SalesOrder)"}},
 		{"unknown line set", "base_url: https://x", "order_lines: { entity_set: A_Item }", []string{"unknown entity set A_Item (want A_SalesOrder or A_SalesOrderItem)"}},
 		{"unsupported stream", "base_url: https://x", "contacts: { entity_set: A_BusinessPartner }", []string{"stream contacts is not supported by sap_odata (want customers, orders, order_lines)"}},
+		{"fx rates unsupported", "base_url: https://x", "fx_rates: {}", []string{"stream fx_rates is not supported by sap_odata (want customers, orders, order_lines)"}},
 		{"basic half", "base_url: https://x\nusername: u", "", []string{"username and password go together"}},
 		{"oauth half", "base_url: https://x\nclient_id: a", "", []string{"client_secret is required", "token_url is required"}},
 		{"both auths", "base_url: https://x\nusername: u\npassword: p\nclient_id: a\nclient_secret: b\ntoken_url: https://t", "", []string{"choose basic auth"}},

@@ -46,9 +46,16 @@ func (u *upstream) Source(t testing.TB, env connectors.Env) northstar.Source {
 	t.Helper()
 	var streams []StreamConfig
 	for _, st := range northstar.AllStreams() {
-		streams = append(streams, StreamConfig{Stream: st, Options: StreamOptions{Object: upstreamObjects[st]}})
+		obj, ok := upstreamObjects[st]
+		if !ok {
+			continue // fx_rates: not served by Salesforce
+		}
+		sc := StreamConfig{Stream: st, Options: StreamOptions{Object: obj}}
+		if st == northstar.StreamOrders {
+			sc.Options.Where = "IsWon = true"
+		}
+		streams = append(streams, sc)
 	}
-	streams[2].Options.Where = "IsWon = true"
 	o := Options{LoginURL: u.url, Auth: AuthPassword, ClientID: testClientID, ClientSecret: testClientSecret,
 		Username: testUser, Password: testPassword, SecurityToken: testSecToken,
 		TaxIDField: "VAT_Number__c", ExternalIDField: "ERP_Customer_Number__c"}

@@ -262,6 +262,11 @@ func decode(c *config.Connector) (Options, []StreamConfig, []error) {
 	var streams []StreamConfig
 	for i := range c.Streams {
 		spec := &c.Streams[i]
+		if spec.Stream == northstar.StreamFXRates {
+			errs = append(errs, config.Errorf(spec.Pos.File, spec.Node, spec.Path,
+				"stream fx_rates is not supported by salesforce (load daily FX rates through a file or sql connector)"))
+			continue
+		}
 		var so StreamOptions
 		errs = append(errs, spec.Decode(&so)...)
 		so.Fields = spec.Fields

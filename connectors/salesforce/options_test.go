@@ -93,6 +93,8 @@ func TestValidateBad(t *testing.T) {
 			"customers: { fields: { name: \"Name; DROP\" } }", []string{"fields.name"}},
 		{"unknown stream key", "auth: client_credentials\n      client_id: a\n      client_secret: b",
 			"customers: { table: Account }", []string{"table"}},
+		{"fx rates unsupported", "auth: client_credentials\n      client_id: a\n      client_secret: b",
+			"fx_rates: { object: DatedConversionRate }", []string{"n.yaml:9:17: connectors[0].streams.fx_rates: stream fx_rates is not supported by salesforce (load daily FX rates through a file or sql connector)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -148,5 +150,15 @@ func TestOptionsRedacted(t *testing.T) {
 		if strings.Contains(out, "sekrit") || !strings.Contains(out, "id") {
 			t.Fatalf("secrets printed: %s", out)
 		}
+	}
+}
+
+// TestNewSourceRefusesFXRates: Salesforce does not serve daily FX rates,
+// also when the source is built in code.
+func TestNewSourceRefusesFXRates(t *testing.T) {
+	_, err := NewSource("crm", Options{Auth: AuthClientCredentials, ClientID: "a", ClientSecret: "b"},
+		[]StreamConfig{{Stream: northstar.StreamFXRates, Options: StreamOptions{Object: "DatedConversionRate"}}}, connectors.Env{})
+	if !errors.Is(err, northstar.ErrInvalidConfig) || !strings.Contains(err.Error(), "streams.fx_rates: not supported by salesforce") {
+		t.Fatalf("got %v", err)
 	}
 }

@@ -70,6 +70,10 @@ func NewSource(name string, opts Options, streams []StreamConfig, env connectors
 			msgs = append(msgs, fmt.Sprintf("streams.%s: configured twice", sc.Stream))
 		}
 		seen[sc.Stream] = true
+		if sc.Stream == northstar.StreamFXRates {
+			msgs = append(msgs, "streams.fx_rates: not supported by salesforce (load daily FX rates through a file or sql connector)")
+			continue
+		}
 		for _, p := range sc.Options.check(sc.Stream) {
 			msgs = append(msgs, fmt.Sprintf("streams.%s.%s: %s", sc.Stream, p.key, p.msg))
 		}
