@@ -56,6 +56,10 @@ type Result struct {
 	Total     northstar.Counts
 	Duration  time.Duration
 	Err       error
+	// Repriced counts the facts (orders, order lines, contracts) whose
+	// conversion to the reporting currency changed after the run because
+	// daily FX rates or the config rates changed.
+	Repriced int64
 }
 
 // Sync runs one connector now. The returned error is non-nil only when the
@@ -73,6 +77,8 @@ func (e *Engine) Sync(ctx context.Context, name string, src northstar.Source, op
 
 	status := warehouse.StatusSucceeded
 	var failures []string
+	// fx prices the run's facts with the daily rates; nil without them.
+	tr, fx := e.runTransformer(ctx, log)
 	streams := sortedStreams(src.Streams())
 	for _, s := range streams {
 		if ctx.Err() != nil {
@@ -80,7 +86,16 @@ func (e *Engine) Sync(ctx context.Context, name string, src northstar.Source, op
 			failures = append(failures, "interrupted before stream "+string(s))
 			break
 		}
-		err := e.syncStream(ctx, run, src, s, opt, log.With("stream", string(s)))
+		err := e.syncStream(ctx, run, src, s, opt, tr, fx, log.With("stream", string(s)))
+		if s == northstar.StreamFXRates && fx != nil && ctx.Err() == nil && changedStream(run, s) {
+			// Rates that arrived now price the facts of this same run.
+			if ferr := fx.refresh(ctx, e.DB, run, log); ferr != nil {
+				failures = append(failures, ferr.Error())
+				if status == warehouse.StatusSucceeded {
+					status = warehouse.StatusFailed
+				}
+			}
+		}
 		switch {
 		case err == nil:
 			continue
@@ -100,14 +115,28 @@ func (e *Engine) Sync(ctx context.Context, name string, src northstar.Source, op
 		}
 		break // partial: the remaining streams wait for the next run
 	}
-	if ctx.Err() == nil && (run.Changed() || e.previousUnfinished(ctx, run)) {
+	var repriced int64
+	if ctx.Err() == nil {
 		// Linking steps span whole tables, so they are not bounded by the
 		// commit timeout; each is idempotent, so one cut short by a
 		// shutdown is simply redone by the next run.
-		if err := e.link(ctx, run, log); err != nil {
-			failures = append(failures, err.Error())
-			if status == warehouse.StatusSucceeded {
-				status = warehouse.StatusFailed
+		unfinished := e.previousUnfinished(ctx, run)
+		changed := run.Changed() || unfinished
+		if changed {
+			if err := e.link(ctx, run, log); err != nil {
+				failures = append(failures, err.Error())
+				if status == warehouse.StatusSucceeded {
+					status = warehouse.StatusFailed
+				}
+			}
+		}
+		if fx != nil {
+			var err error
+			if repriced, err = fx.reprice(ctx, e.DB, run, changed, unfinished, log); err != nil {
+				failures = append(failures, err.Error())
+				if status == warehouse.StatusSucceeded {
+					status = warehouse.StatusFailed
+				}
 			}
 		}
 	}
@@ -119,7 +148,7 @@ func (e *Engine) Sync(ctx context.Context, name string, src northstar.Source, op
 		log.Error("record run end", "err", err)
 	}
 	res := Result{RunID: run.ID, Connector: name, Status: status, Counts: run.Counts(), Total: run.Total(),
-		Duration: time.Since(start), Err: runErr}
+		Duration: time.Since(start), Err: runErr, Repriced: repriced}
 	t := res.Total
 	log.Info("sync finished", "status", status, "duration", res.Duration.Round(time.Millisecond),
 		"read", t.Read, "inserted", t.Inserted, "updated", t.Updated, "unchanged", t.Unchanged,
@@ -152,7 +181,8 @@ func (e *Engine) link(ctx context.Context, run *warehouse.Run, log *slog.Logger)
 	return run.Finalize(ctx)
 }
 
-func (e *Engine) syncStream(ctx context.Context, run *warehouse.Run, src northstar.Source, s northstar.Stream, opt Options, log *slog.Logger) error {
+func (e *Engine) syncStream(ctx context.Context, run *warehouse.Run, src northstar.Source, s northstar.Stream, opt Options,
+	tr *transform.Transformer, fx *runFX, log *slog.Logger) error {
 	var since northstar.Cursor
 	if !opt.Full {
 		c, err := e.DB.Cursor(ctx, run.Connector, s)
@@ -164,7 +194,10 @@ func (e *Engine) syncStream(ctx context.Context, run *warehouse.Run, src northst
 	log.Debug("extract", "since", since.ModifiedAt, "since_id", since.ID)
 	emit := func(ctx context.Context, b northstar.Batch) error {
 		b.Stream = s
-		rows, rejects := e.Transform.Batch(b)
+		rows, rejects := tr.Batch(b)
+		if s == northstar.StreamOrders && fx != nil {
+			fx.noteOrders(rows)
+		}
 		for _, rj := range rejects {
 			log.Debug("record rejected", "source_id", rj.SourceID, "origin", rj.Origin, "reason", rj.Reason)
 		}

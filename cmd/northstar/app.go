@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -179,7 +180,14 @@ func transformer(cfg *config.Config) (*transform.Transformer, error) {
 		rates[cur] = d
 	}
 	rc := cfg.Warehouse.ReportingCurrency
-	return &transform.Transformer{ReportingCurrency: rc, FX: transform.StaticFX{Reporting: rc, Rates: rates}}, nil
+	loc, err := time.LoadLocation(cfg.Warehouse.Timezone)
+	if err != nil {
+		return nil, fmt.Errorf("warehouse.timezone: %w", err)
+	}
+	// Daily rates (ops.fx_rates) are loaded into it by the pipeline at the
+	// start of each run; the config rates are the fallback.
+	fx := transform.NewDailyFX(transform.StaticFX{Reporting: rc, Rates: rates}, loc)
+	return &transform.Transformer{ReportingCurrency: rc, FX: fx}, nil
 }
 
 // engine builds the sync pipeline for a configuration.

@@ -48,7 +48,7 @@ func runSync(ctx context.Context, a *app, fs *flag.FlagSet) error {
 		if r.Status != warehouse.StatusSucceeded {
 			return errFailedRuns
 		}
-		changed = changed || r.Total.Inserted+r.Total.Updated+r.Total.Deleted > 0
+		changed = changed || r.Total.Inserted+r.Total.Updated+r.Total.Deleted+r.Repriced > 0
 	}
 	if changed && !a.sync.noMetrics {
 		// Metrics follow every successful sync that changed data.
@@ -131,6 +131,9 @@ func printResults(w io.Writer, results []pipeline.Result) {
 	tw.Flush()
 	for _, r := range results {
 		line := fmt.Sprintf("%s: run %d %s in %s", r.Connector, r.RunID, r.Status, r.Duration.Round(time.Millisecond))
+		if r.Repriced > 0 {
+			line += fmt.Sprintf(" (%d facts re-priced at new FX rates)", r.Repriced)
+		}
 		if r.Err != nil {
 			line += ": " + r.Err.Error()
 		}

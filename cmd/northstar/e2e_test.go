@@ -50,7 +50,9 @@ func company(t *testing.T, customers int, pageSize int) (cfgPath string) {
 		t.Fatal(err)
 	}
 	var streams strings.Builder
-	for _, s := range []string{"customers", "contacts", "orders", "order_lines", "contracts", "survey_responses", "support_cases"} {
+	// fx_rates.csv holds the generated daily rates: orders are priced at
+	// their day's rate, lines at their order's.
+	for _, s := range []string{"fx_rates", "customers", "contacts", "orders", "order_lines", "contracts", "survey_responses", "support_cases"} {
 		fmt.Fprintf(&streams, "      %s: { path: data/%s.csv }\n", s, s)
 	}
 	cfg := fmt.Sprintf(`warehouse:
@@ -102,9 +104,10 @@ func digest(t *testing.T, dsn string) map[string]string {
 		"source_customers": `SELECT source, source_id, name, domain, country, tax_id, row_hash, deleted_at FROM core.source_customers`,
 		"customer_links":   `SELECT cs.source, cs.source_id, cs.matched_by, c.name, c.first_order_at FROM core.customer_sources cs JOIN core.customers c USING (customer_id)`,
 		"contacts":         `SELECT source, source_id, customer_source_id, customer_id IS NULL, email, row_hash FROM core.contacts`,
-		"orders":           `SELECT o.source, o.source_id, o.customer_source_id, cs.source_id AS linked, o.ordered_at, o.paid_at, o.amount, o.amount_reporting, o.status, o.row_hash, o.deleted_at FROM core.orders o LEFT JOIN core.customer_sources cs ON cs.customer_id = o.customer_id`,
-		"order_lines":      `SELECT source, source_id, order_source_id, product_category, quantity, amount, row_hash FROM core.order_lines`,
-		"contracts":        `SELECT source, source_id, customer_source_id, mrr, mrr_reporting, row_hash FROM core.contracts`,
+		"orders":           `SELECT o.source, o.source_id, o.customer_source_id, cs.source_id AS linked, o.ordered_at, o.paid_at, o.amount, o.amount_reporting, o.fx_rate, o.fx_rate_day, o.fx_rate_source, o.status, o.row_hash, o.deleted_at FROM core.orders o LEFT JOIN core.customer_sources cs ON cs.customer_id = o.customer_id`,
+		"order_lines":      `SELECT source, source_id, order_source_id, product_category, quantity, amount, amount_reporting, fx_rate, fx_rate_day, fx_rate_source, row_hash FROM core.order_lines`,
+		"contracts":        `SELECT source, source_id, customer_source_id, mrr, mrr_reporting, fx_rate, fx_rate_day, fx_rate_source, row_hash FROM core.contracts`,
+		"fx_rates":         `SELECT day, currency, rate, source, source_id FROM ops.fx_rates`,
 		"survey_responses": `SELECT source, source_id, instrument, score, row_hash FROM core.survey_responses`,
 		"support_cases":    `SELECT source, source_id, opened_at, closed_at, row_hash FROM core.support_cases`,
 		"raw":              `SELECT source, stream, source_id, payload_hash, deleted_at FROM raw.records`,
