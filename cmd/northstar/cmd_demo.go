@@ -46,8 +46,13 @@ warehouse:
 state_dir: .
 server:
   listen: 127.0.0.1:{{.Port}}
-fx: { EUR: 1.08, GBP: 1.27, CHF: 1.13, SEK: 0.095, DKK: 0.145, PLN: 0.25, CAD: 0.73, AUD: 0.66 }
+fx: { EUR: 1.08, GBP: 1.27, CHF: 1.13, SEK: 0.095, DKK: 0.145, PLN: 0.25, CAD: 0.73, AUD: 0.66 }   # fallback
 connectors:
+  - name: treasury        # daily FX rates (business days): amounts are converted at
+    type: file            # the latest rate on or before their day, else at fx: above
+    schedule: "@daily"
+    streams:
+      fx_rates: { path: fx_rates.csv }   # day,currency,rate,base: 1 currency = rate base
   - name: crm
     type: salesforce
     schedule: "*/30 * * * *"
@@ -103,6 +108,11 @@ func runDemo(ctx context.Context, a *app, _ *flag.FlagSet) error {
 	defer up.close()
 	fmt.Fprintf(a.stdout, "northstar demo: Salesforce emulator at %s, SAP emulator at %s\n", up.sfURL, up.sapURL)
 
+	// The treasury's daily rates, loaded first so the orders and contracts
+	// synced after them are priced at their day's rate.
+	if _, err := generate.WriteRates(dir, gopts, generate.FormatCSV); err != nil {
+		return fmt.Errorf("demo FX rates: %w", err)
+	}
 	a.configPath = filepath.Join(dir, "northstar.yaml")
 	var sb strings.Builder
 	if err := demoConfig.Execute(&sb, map[string]any{"Port": o.port, "SF": up.sfURL, "SAP": up.sapURL,
@@ -179,6 +189,8 @@ func printWarehouseSummary(ctx context.Context, a *app) error {
 		Cases     int64   `db:"cases"`
 		Contracts int64   `db:"contracts"`
 		Rejected  int64   `db:"rejected"`
+		Rates     int64   `db:"rates"`
+		Daily     int64   `db:"daily"`
 	}
 	err := a.db.GetContext(ctx, &s, `SELECT
 		(SELECT count(*) FROM core.customers WHERE deleted_at IS NULL) AS customers,
@@ -189,7 +201,9 @@ func printWarehouseSummary(ctx context.Context, a *app) error {
 		(SELECT count(*) FROM core.survey_responses) AS responses,
 		(SELECT count(*) FROM core.support_cases) AS cases,
 		(SELECT count(*) FROM core.contracts) AS contracts,
-		(SELECT count(*) FROM ops.rejected_records) AS rejected`)
+		(SELECT count(*) FROM ops.rejected_records) AS rejected,
+		(SELECT count(*) FROM ops.fx_rates) AS rates,
+		(SELECT count(*) FROM core.orders WHERE fx_rate_day IS NOT NULL) AS daily`)
 	if err != nil {
 		return fmt.Errorf("summary: %w", err)
 	}
@@ -201,5 +215,7 @@ func printWarehouseSummary(ctx context.Context, a *app) error {
 	}
 	fmt.Fprintf(a.stdout, "\nwarehouse: %d customers, %d orders (%s … %s), revenue %s %s, %d contracts, %d survey responses, %d support cases, %d rejected records\n",
 		s.Customers, s.Orders, deref(s.First), deref(s.Last), s.Revenue, a.cfg.Warehouse.ReportingCurrency, s.Contracts, s.Responses, s.Cases, s.Rejected)
+	fmt.Fprintf(a.stdout, "fx: %d daily rates; %d orders converted at a daily rate (ops.fx_rates), the others in %s or at the fx: rates\n",
+		s.Rates, s.Daily, a.cfg.Warehouse.ReportingCurrency)
 	return nil
 }
