@@ -12,6 +12,8 @@
 // second sync's time as a share of the first.
 //
 //	go run ./bench/loadbench -orders 1000000
+//
+// -cpuprofile FILE writes a Go CPU profile of the first sync (go tool pprof).
 package main
 
 import (
@@ -37,14 +39,15 @@ func main() {
 	server := flag.String("dsn", benchenv.ServerDSN(), "PostgreSQL server (any database); a fresh database is created and dropped")
 	keep := flag.Bool("keep", false, "keep the generated files and the database")
 	pageSize := flag.Int("page-size", 0, "file connector page_size (0: the connector's default)")
+	cpuProfile := flag.String("cpuprofile", "", "write a Go CPU profile of the first sync to this file")
 	flag.Parse()
-	if err := run(*orders, *server, *keep, *pageSize); err != nil {
+	if err := run(*orders, *server, *keep, *pageSize, *cpuProfile); err != nil {
 		fmt.Fprintln(os.Stderr, "loadbench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(orders int, server string, keep bool, pageSize int) error {
+func run(orders int, server string, keep bool, pageSize int, cpuProfile string) error {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "northstar-loadbench")
 	if err != nil {
@@ -96,9 +99,12 @@ connectors:
 `), 0o644); err != nil {
 		return err
 	}
-	sync := func() (time.Duration, int64, error) {
+	sync := func(profile string) (time.Duration, int64, error) {
 		cmd := exec.Command(bin, "sync", "-c", cfg, "-log-level", "warn", "--no-metrics")
 		cmd.Stderr = os.Stderr
+		if profile != "" {
+			cmd.Env = append(os.Environ(), "NORTHSTAR_CPUPROFILE="+profile)
+		}
 		start := time.Now()
 		err := cmd.Run()
 		d := time.Since(start)
@@ -114,11 +120,16 @@ connectors:
 	if out, err := exec.Command(bin, "migrate", "-c", cfg).CombinedOutput(); err != nil {
 		return fmt.Errorf("migrate: %v\n%s", err, out)
 	}
-	first, rss, err := sync()
+	if cpuProfile != "" {
+		if cpuProfile, err = filepath.Abs(cpuProfile); err != nil {
+			return err
+		}
+	}
+	first, rss, err := sync(cpuProfile)
 	if err != nil {
 		return err
 	}
-	second, rss2, err := sync()
+	second, rss2, err := sync("")
 	if err != nil {
 		return err
 	}
