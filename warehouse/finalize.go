@@ -200,8 +200,11 @@ func (r *Run) linkRefs(ctx context.Context, conn *sql.Conn, s northstar.Stream, 
 	}
 	res, err := conn.QueryContext(ctx, `WITH refs AS (SELECT unnest($2::text[]) AS source_id),
 		known AS (
-			SELECT cs.source_id, cs.customer_id FROM core.customer_sources cs
-			WHERE cs.source = $1 AND cs.source_id = ANY($2::text[])),
+			-- LATERAL … LIMIT 1: one primary key lookup per reference, whatever
+			-- the statistics say.
+			SELECT r.source_id, cs.customer_id FROM refs r, LATERAL (
+				SELECT cs.customer_id FROM core.customer_sources cs
+				WHERE cs.source = $1 AND cs.source_id = r.source_id LIMIT 1) cs),
 		fresh AS (
 			SELECT r.source_id, nextval('core.customers_customer_id_seq') AS customer_id
 			FROM refs r WHERE NOT EXISTS (SELECT 1 FROM known k WHERE k.source_id = r.source_id)),

@@ -34,11 +34,17 @@ func (l *loader) newKeys(ctx context.Context, rows []transform.Row) (bool, time.
 	}
 	// min and max are taken in SQL, in the column's collation, which the
 	// range scan of the primary key uses.
+	// Both parts are LATERAL subqueries with LIMIT, which the planner can
+	// only run as primary key lookups driven by the page's ids: written as
+	// plain (semi-)joins, stale statistics (no ANALYZE yet during a first
+	// load) made it scan every stored row once per id instead.
 	q := fmt.Sprintf(`SELECT now(),
-		EXISTS (SELECT 1 FROM (SELECT min(k) AS lo, max(k) AS hi FROM unnest($2::text[]) k) b WHERE EXISTS (
-			SELECT 1 FROM %[1]s t WHERE t.source = $1 AND t.source_id BETWEEN b.lo AND b.hi))
-		AND EXISTS (SELECT 1 FROM unnest($2::text[]) k WHERE EXISTS (
-			SELECT 1 FROM %[1]s t WHERE t.source = $1 AND t.source_id = k))`, l.tab.Name)
+		EXISTS (SELECT 1 FROM (SELECT min(k) AS lo, max(k) AS hi FROM unnest($2::text[]) k) b,
+			LATERAL (SELECT t.source_id FROM %[1]s t WHERE t.source = $1 AND t.source_id >= b.lo
+				ORDER BY t.source_id LIMIT 1) nearest
+			WHERE nearest.source_id <= b.hi)
+		AND EXISTS (SELECT 1 FROM unnest($2::text[]) k,
+			LATERAL (SELECT 1 FROM %[1]s t WHERE t.source = $1 AND t.source_id = k LIMIT 1) stored)`, l.tab.Name)
 	var (
 		now   time.Time
 		found bool
