@@ -43,7 +43,17 @@ type Metrics struct {
 	CSATSatisfied        []int   `yaml:"csat_satisfied"`         // default [4, 5]
 	TTVAdoptionThreshold float64 `yaml:"ttv_adoption_threshold"` // default 0.8
 	Flow                 Flow    `yaml:"flow"`
+	// RetentionFX: how NDR/GRR hold FX constant between the months they
+	// compare: base_period (default) or contract.
+	RetentionFX string `yaml:"retention_fx"`
 }
+
+// Ways NDR/GRR hold FX constant (Metrics.RetentionFX): both months at the
+// base month's daily rate, or each contract row at its own rate.
+const (
+	RetentionFXBasePeriod = "base_period"
+	RetentionFXContract   = "contract"
+)
 
 // Flow maps order stages to value-stream flow states (metrics.md §7).
 type Flow struct {

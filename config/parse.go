@@ -77,6 +77,7 @@ func Defaults() *Config {
 			CSATSatisfied:        []int{4, 5},
 			TTVAdoptionThreshold: 0.8,
 			Flow:                 Flow{Stages: DefaultFlow()},
+			RetentionFX:          RetentionFXBasePeriod,
 		},
 		Identity: Identity{Rules: []IdentityRule{
 			{Match: []string{"external_id"}},
@@ -211,6 +212,9 @@ func (p *parser) metrics(n *yaml.Node, m *Metrics) {
 	}
 	if v := Lookup(n, "ttv_adoption_threshold"); v != nil && !inUnit(m.TTVAdoptionThreshold) {
 		p.add(v, "metrics.ttv_adoption_threshold", "want a number in (0, 1], got %v", m.TTVAdoptionThreshold)
+	}
+	if v := Lookup(n, "retention_fx"); v != nil && m.RetentionFX != RetentionFXBasePeriod && m.RetentionFX != RetentionFXContract {
+		p.add(v, "metrics.retention_fx", "want %s or %s, got %s", RetentionFXBasePeriod, RetentionFXContract, quote(m.RetentionFX))
 	}
 	p.flow(Lookup(Lookup(n, "flow"), "stages"), m.Flow.Stages)
 }

@@ -3,6 +3,7 @@ package metrics
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"testing"
 	"time"
 )
@@ -212,4 +213,36 @@ func TestTTLKaplanMeier(t *testing.T) {
 	if feb := f.get("ttl_days", "2025-02-01", "cohort", "all"); feb.Details["km_median"] != nil {
 		t.Errorf("February km_median = %v, want null (fewer than half live)", feb.Details["km_median"])
 	}
+}
+
+// TestRetentionConstantFX: a EUR customer renewing at the same EUR MRR but
+// priced at a later, higher rate is flat at base-period constant FX (both
+// months at the base month's daily rate) and shows spurious expansion
+// only when each contract row keeps its own rate.
+func TestRetentionConstantFX(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	a, b := f.customer(cust{}), f.customer(cust{})
+	f.contract(contract{Customer: a, Start: ts("2025-01-01"), End: ts("2025-03-01"), MRR: "100", FXRate: "1.0"})
+	f.contract(contract{Customer: a, Start: ts("2025-03-01"), MRR: "100", FXRate: "1.2"}) // renewal
+	f.contract(contract{Customer: b, Start: ts("2025-01-01"), MRR: "100"})
+	f.exec(`INSERT INTO ops.fx_rates (day, currency, rate, source) VALUES
+		('2025-01-31', 'EUR', 1.0, 'ecb'), ('2025-02-27', 'EUR', 1.1, 'ecb'), ('2025-03-31', 'EUR', 1.2, 'ecb')`)
+
+	f.refresh("2025-03-31")
+	// March at February's rate 1.1: a 110 → 110, b 110 → 110.
+	f.checkAll([]check{
+		{metric: "ndr", period: "2025-03-01", segment: "convention:movement", value: "100", num: "220", den: "220", n: 2},
+		{metric: "grr", period: "2025-03-01", segment: "convention:movement", value: "100", num: "220", den: "220", n: 2},
+	})
+	if fx, _ := f.get("ndr", "2025-03-01", "month", "convention:movement").Details["fx"].(string); !strings.Contains(fx, "base month") {
+		t.Errorf("details.fx = %q, want the base-period convention named", fx)
+	}
+
+	f.refresh("2025-03-31", func(o *Options) { o.RetentionFX = RetentionFXContract })
+	// Own rates: a 100 (row at 1.0) → 120 (renewal at 1.2): expansion 20.
+	f.checkAll([]check{
+		{metric: "ndr", period: "2025-03-01", segment: "convention:movement", value: "110", num: "220", den: "200", n: 2},
+		{metric: "grr", period: "2025-03-01", segment: "convention:movement", value: "100", num: "200", den: "200", n: 2},
+	})
 }

@@ -56,12 +56,16 @@
 //     every line of a non-canceled order to exactly one component, so the
 //     four add up to total line revenue; lines without a category are
 //     the empty category ("").
-//   - Contracts: each row is one MRR level over [start_at, end_at). The MRR
-//     of a month is the constant-FX MRR (mrr × the row's own fx_rate,
-//     mrr_reporting when missing) of the rows in force at the end of the
-//     month; month-end snapshots chain, so a row that ends (or starts) in a
-//     month is a movement of that month: churn is recognised at the end of
-//     the service period, and only complete months have snapshots.
+//   - Contracts: each row is one MRR level over [start_at, end_at), split
+//     by its MRR history. The MRR of a month is that of the rows in force
+//     at the end of the month; month-end snapshots chain, so a row that
+//     ends (or starts) in a month is a movement of that month: churn is
+//     recognised at the end of the service period, and only complete
+//     months have snapshots. NDR/GRR compare two months at constant FX:
+//     with RetentionFX base_period both at the base month's daily rate
+//     (latest ops.fx_rates row on or before its last day), else — and for
+//     a currency without daily rates — each row at its own fx_rate
+//     (mrr_reporting when missing).
 //   - CLV: customer-day summaries are streamed from SQL (only the
 //     per-customer summary is held in memory) and fitted with BG/NBD,
 //     Gamma-Gamma (repeaters with positive spend) and, within

@@ -27,12 +27,23 @@ type Options struct {
 	TTVThreshold float64
 	// CLV configures the BTYD models.
 	CLV CLVOptions
+	// RetentionFX is how NDR/GRR hold FX constant between the two months
+	// they compare: "base_period" (default: both at the base month's daily
+	// rate from ops.fx_rates, each contract row's own rate where there is
+	// none) or "contract" (each contract row at its own rate).
+	RetentionFX string
 	// Flow maps order stages to flow states for the value-stream metrics;
 	// default DefaultFlow (metrics.md §7).
 	Flow []FlowStage
 	// Logger receives progress and model warnings; nil discards.
 	Logger *slog.Logger
 }
+
+// Ways NDR/GRR hold FX constant (Options.RetentionFX).
+const (
+	RetentionFXBasePeriod = config.RetentionFXBasePeriod
+	RetentionFXContract   = config.RetentionFXContract
+)
 
 // CLVOptions configures the predictive CLV models (config.CLV).
 type CLVOptions struct {
@@ -57,6 +68,7 @@ func FromConfig(m config.Metrics, timezone string) Options {
 	return Options{
 		TZ:            timezone,
 		Flow:          flow,
+		RetentionFX:   m.RetentionFX,
 		CSATSatisfied: slices.Clone(m.CSATSatisfied),
 		TTVThreshold:  m.TTVAdoptionThreshold,
 		CLV: CLVOptions{
@@ -115,6 +127,13 @@ func (o Options) withDefaults(now time.Time) (Options, *time.Location, error) {
 	}
 	if o.CLV.Margin == 0 {
 		o.CLV.Margin = 1
+	}
+	switch o.RetentionFX {
+	case "":
+		o.RetentionFX = RetentionFXBasePeriod
+	case RetentionFXBasePeriod, RetentionFXContract:
+	default:
+		return o, nil, fmt.Errorf("metrics: retention fx %q: want %s or %s", o.RetentionFX, RetentionFXBasePeriod, RetentionFXContract)
 	}
 	if len(o.Flow) == 0 {
 		o.Flow = DefaultFlow()

@@ -134,9 +134,11 @@ func computeValues(ctx context.Context, tx *sqlx.Tx, opt Options) error {
 		CREATE TEMP TABLE ns_param ON COMMIT DROP AS
 		SELECT $1::date AS as_of, $2::text AS tz,
 		       (($1::date + 1)::timestamp AT TIME ZONE $2::text) AS cutoff,
-		       $3::int[] AS csat_satisfied, $4::numeric AS ttv_threshold, $5::numeric AS margin`,
+		       $3::int[] AS csat_satisfied, $4::numeric AS ttv_threshold, $5::numeric AS margin,
+		       $6::text AS retention_fx`,
 		opt.AsOf.Format(time.DateOnly), opt.TZ, pq.Array(sat),
-		strconv.FormatFloat(opt.TTVThreshold, 'g', -1, 64), strconv.FormatFloat(opt.CLV.Margin, 'g', -1, 64))
+		strconv.FormatFloat(opt.TTVThreshold, 'g', -1, 64), strconv.FormatFloat(opt.CLV.Margin, 'g', -1, 64),
+		opt.RetentionFX)
 	if err != nil {
 		return fmt.Errorf("metrics: parameters: %w", err)
 	}

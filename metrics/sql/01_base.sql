@@ -88,7 +88,7 @@ SELECT c.source, c.source_id, c.customer_id, c.signed_at, c.start_at,
        (c.start_at < p.cutoff) AS started,
        CASE WHEN c.go_live_at < p.cutoff THEN c.go_live_at END AS go_live_at,
        CASE WHEN c.adopted_at < p.cutoff THEN c.adopted_at END AS adopted_at,
-       c.adoption_ratio, c.mrr, c.fx_rate,
+       c.adoption_ratio, c.mrr, c.currency, c.fx_rate,
        coalesce(c.mrr * c.fx_rate, c.mrr_reporting) AS cmrr
 FROM core.contracts c CROSS JOIN ns_param p
 WHERE c.deleted_at IS NULL AND c.customer_id IS NOT NULL
@@ -99,20 +99,22 @@ WHERE c.deleted_at IS NULL AND c.customer_id IS NOT NULL
 -- than as a new contract row) shows as a movement at the time it took
 -- effect, and changes after the cutoff are not yet known (the piece in
 -- force at the cutoff runs to the row's end). The first value holds from
--- the row's start. Constant FX: every piece at the row's own fx_rate.
+-- the row's start. cmrr: every piece at the row's own fx_rate; mrr_src and
+-- currency: the piece in its source currency (for base-period constant FX).
 CREATE TEMP TABLE ns_contract_mrr ON COMMIT DROP AS
 SELECT x.* FROM (
     SELECT k.customer_id, k.started,
            CASE WHEN h.valid_from > k.start_at THEN h.valid_from ELSE k.start_at END AS start_at,
            CASE WHEN h.valid_to < p.cutoff AND (k.end_at IS NULL OR h.valid_to < k.end_at) THEN h.valid_to
                 ELSE k.end_at END AS end_at,
-           coalesce(h.mrr * k.fx_rate, CASE WHEN h.mrr IS NOT DISTINCT FROM k.mrr THEN k.cmrr END) AS cmrr
+           coalesce(h.mrr * k.fx_rate, CASE WHEN h.mrr IS NOT DISTINCT FROM k.mrr THEN k.cmrr END) AS cmrr,
+           h.mrr AS mrr_src, coalesce(h.currency, k.currency) AS currency
     FROM ns_contracts k CROSS JOIN ns_param p
     CROSS JOIN LATERAL (
-        SELECT hh.mrr, hh.valid_from, hh.valid_to FROM core.contract_history hh
+        SELECT hh.mrr, hh.currency, hh.valid_from, hh.valid_to FROM core.contract_history hh
         WHERE hh.source = k.source AND hh.source_id = k.source_id AND hh.valid_from < p.cutoff
         UNION ALL
-        SELECT k.mrr, '-infinity'::timestamptz, NULL::timestamptz
+        SELECT k.mrr, k.currency, '-infinity'::timestamptz, NULL::timestamptz
         WHERE NOT EXISTS (SELECT 1 FROM core.contract_history hh WHERE hh.source = k.source AND hh.source_id = k.source_id)
     ) h
 ) x

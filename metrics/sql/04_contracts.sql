@@ -1,25 +1,66 @@
 -- Contractual metrics (metrics.md §3.1, §3.4, §5): ndr, grr, logo_retention,
 -- ttl_days, ttv_days.
 --
--- MRR of month M for customer i, m_i(M) = Σ constant-FX MRR (cmrr) of the
--- rows in force at the end of M: start_at < end(M) ≤ end_at (end_at NULL =
--- open), each row at the MRR it had then (ns_contract_mrr pieces). Month-end snapshots chain (the start of P is the end of P−1), so a
--- row starting in [start(P), end(P)) is a movement of P and a row whose
--- end_at falls in [start(P), end(P)) ends in P: churn is recognised at the
--- end of the service period. Only complete months (end ≤ cutoff) have
--- snapshots.
+-- MRR of month M for customer i, m_i(M) = Σ MRR of the rows in force at
+-- the end of M: start_at < end(M) ≤ end_at (end_at NULL = open), each row
+-- at the MRR it had then (ns_contract_mrr pieces). Month-end snapshots
+-- chain (the start of P is the end of P−1), so a row starting in
+-- [start(P), end(P)) is a movement of P and a row whose end_at falls in
+-- [start(P), end(P)) ends in P: churn is recognised at the end of the
+-- service period. Only complete months (end ≤ cutoff) have snapshots.
+--
+-- Constant FX (metrics.md §0): two months are compared at one rate. With
+-- retention_fx = base_period (default) both are converted at the base
+-- month's rate — the latest daily rate (ops.fx_rates) on or before the
+-- base month's last day — so FX moves never show as expansion or
+-- contraction; a currency without a daily rate by then, and every
+-- currency with retention_fx = contract, uses each contract row's own
+-- rate (fixed when the row was priced).
 
-CREATE TEMP TABLE ns_mrr ON COMMIT DROP AS
-SELECT c.period_start AS month, k.customer_id, sum(k.cmrr) AS mrr
+-- Per customer, month and currency: MRR in the source currency (NULL when
+-- a row's is unknown) and at the rows' own rates.
+CREATE TEMP TABLE ns_mrr_cur ON COMMIT DROP AS
+SELECT c.period_start AS month, k.customer_id, k.currency,
+       CASE WHEN bool_and(k.mrr_src IS NOT NULL) THEN sum(k.mrr_src) END AS mrr_src, sum(k.cmrr) AS cmrr
 FROM ns_cal c
 CROSS JOIN ns_param p
 JOIN ns_contract_mrr k ON k.started AND k.start_at < (c.period_end::timestamp AT TIME ZONE p.tz)
                     AND (k.end_at IS NULL OR k.end_at >= (c.period_end::timestamp AT TIME ZONE p.tz))
 WHERE c.grain = 'month' AND c.period_end <= p.as_of + 1
+GROUP BY 1, 2, 3;
+
+-- Customers with MRR > 0 at the end of each complete month (at own rates:
+-- positivity does not depend on the rate).
+CREATE TEMP TABLE ns_mrr ON COMMIT DROP AS
+SELECT month, customer_id, sum(cmrr) AS mrr FROM ns_mrr_cur
 GROUP BY 1, 2
-HAVING sum(k.cmrr) > 0;
+HAVING sum(cmrr) > 0;
 CREATE INDEX ON ns_mrr (customer_id, month);
 ANALYZE ns_mrr;
+DELETE FROM ns_mrr_cur m WHERE NOT EXISTS (SELECT 1 FROM ns_mrr x WHERE x.month = m.month AND x.customer_id = m.customer_id);
+
+-- Base-month rates per currency (empty with retention_fx = contract).
+CREATE TEMP TABLE ns_fx_base ON COMMIT DROP AS
+SELECT c.period_start AS month, cur.currency, r.rate, r.day
+FROM ns_cal c
+CROSS JOIN ns_param p
+CROSS JOIN (SELECT DISTINCT currency FROM ns_mrr_cur WHERE currency IS NOT NULL) cur
+CROSS JOIN LATERAL (SELECT f.rate, f.day FROM ops.fx_rates f
+                    WHERE f.currency = cur.currency AND f.day <= c.period_end - 1
+                    ORDER BY f.day DESC LIMIT 1) r
+WHERE c.grain = 'month' AND c.period_end <= p.as_of + 1 AND p.retention_fx = 'base_period';
+
+-- m_i(M) at the rate of base month B, for the pairs the conventions
+-- compare: (M, B = M) and (M, B = M − 1) for movements, (M, B = M − 12)
+-- for year over year.
+CREATE TEMP TABLE ns_mrr_at ON COMMIT DROP AS
+SELECT m.month, b.base, m.customer_id, sum(coalesce(m.mrr_src * fb.rate, m.cmrr)) AS mrr
+FROM ns_mrr_cur m
+CROSS JOIN LATERAL (VALUES (m.month), ((m.month - interval '1 month')::date), ((m.month - interval '12 months')::date)) b(base)
+LEFT JOIN ns_fx_base fb ON fb.currency = m.currency AND fb.month = b.base
+GROUP BY 1, 2, 3;
+CREATE INDEX ON ns_mrr_at (customer_id, month, base);
+ANALYZE ns_mrr_at;
 
 -- The complete months after the first month with MRR.
 CREATE TEMP TABLE ns_mov_months ON COMMIT DROP AS
@@ -30,10 +71,11 @@ WHERE c.grain = 'month' AND c.period_end <= p.as_of + 1
 -- Movements of each complete month P between m(P−1) and m(P).
 CREATE TEMP TABLE ns_movements ON COMMIT DROP AS
 WITH pairs AS (
+    -- start = m(P−1) and end = m(P), both at the rate of base month P−1
     SELECT x.month, x.customer_id, sum(x.s) AS s, sum(x.e) AS e
-    FROM (SELECT (month + interval '1 month')::date AS month, customer_id, mrr AS s, 0 AS e FROM ns_mrr
+    FROM (SELECT (month + interval '1 month')::date AS month, customer_id, mrr AS s, 0 AS e FROM ns_mrr_at WHERE base = month
           UNION ALL
-          SELECT month, customer_id, 0, mrr FROM ns_mrr) x
+          SELECT month, customer_id, 0, mrr FROM ns_mrr_at WHERE base = (month - interval '1 month')::date) x
     JOIN ns_mov_months mm ON mm.month = x.month
     GROUP BY 1, 2
 )
@@ -61,7 +103,8 @@ WITH agg AS (
 )
 SELECT m.metric_id, month, 'month', 'convention:movement',
        100.0 * m.num / nullif(start_mrr, 0), m.num, start_mrr, start_customers,
-       jsonb_build_object('convention', 'movement (ChartMogul): 1 - (churn + contraction - expansion - reactivation) / MRR_start for NDR, 1 - (churn + contraction) / MRR_start for GRR; month-end snapshots; constant FX at each contract row''s own rate; new business excluded',
+       jsonb_build_object('convention', 'movement (ChartMogul): 1 - (churn + contraction - expansion - reactivation) / MRR_start for NDR, 1 - (churn + contraction) / MRR_start for GRR; month-end snapshots; new business excluded',
+                          'fx', (SELECT CASE WHEN retention_fx = 'base_period' THEN 'constant FX: both months at the daily rate of the base month P-1 (each contract row''s own rate where no daily rate exists)' ELSE 'constant FX: each contract row at its own rate' END FROM ns_param),
                           'start_mrr', start_mrr, 'churn', churn, 'contraction', contraction,
                           'expansion', expansion, 'reactivation', reactivation, 'new_business_excluded', new_business)
 FROM agg CROSS JOIN LATERAL (VALUES
@@ -104,18 +147,22 @@ FROM agg a LEFT JOIN joined_churned j ON j.month = a.month;
 -- YoY = share of the cohort with m(B+12) > 0.
 INSERT INTO ns_values (metric_id, period_start, grain, segment, period_end, value, numerator, denominator, n, details)
 WITH agg AS (
+    -- m(B) and m(B+12), both at the rate of base month B
     SELECT b.month, count(*) AS customers, sum(b.mrr) AS base,
            coalesce(sum(l.mrr), 0) AS later, sum(least(coalesce(l.mrr, 0), b.mrr)) AS capped,
            count(l.customer_id) AS retained
-    FROM ns_mrr b
-    LEFT JOIN ns_mrr l ON l.customer_id = b.customer_id AND l.month = (b.month + interval '12 months')::date
+    FROM ns_mrr_at b
+    LEFT JOIN ns_mrr_at l ON l.customer_id = b.customer_id AND l.month = (b.month + interval '12 months')::date
+                         AND l.base = b.month
     WHERE EXISTS (SELECT 1 FROM ns_cal c CROSS JOIN ns_param p WHERE c.grain = 'month'
                   AND c.period_start = (b.month + interval '12 months')::date AND c.period_end <= p.as_of + 1)
+      AND b.base = b.month
     GROUP BY b.month
 )
 SELECT m.metric_id, month, 'month', 'convention:yoy', (month + interval '13 months')::date,
        100.0 * m.num / nullif(m.den, 0), m.num, m.den, customers,
-       jsonb_build_object('convention', 'point-in-time year-over-year (SaaS Capital): cohort = customers with MRR > 0 at base month B; NDR = Σ MRR(B+12) / Σ MRR(B); GRR = Σ min(MRR(B+12), MRR(B)) / Σ MRR(B); month-end MRR; constant FX at each contract row''s own rate; customers not in the cohort excluded',
+       jsonb_build_object('convention', 'point-in-time year-over-year (SaaS Capital): cohort = customers with MRR > 0 at base month B; NDR = Σ MRR(B+12) / Σ MRR(B); GRR = Σ min(MRR(B+12), MRR(B)) / Σ MRR(B); month-end MRR; customers not in the cohort excluded',
+                          'fx', (SELECT CASE WHEN retention_fx = 'base_period' THEN 'constant FX: both months at the daily rate of the base month B (each contract row''s own rate where no daily rate exists)' ELSE 'constant FX: each contract row at its own rate' END FROM ns_param),
                           'base_month', month, 'comparison_month', (month + interval '12 months')::date,
                           'base_mrr', base, 'comparison_mrr', later, 'capped_mrr', capped,
                           'customers', customers, 'retained_customers', retained)
