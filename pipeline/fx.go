@@ -55,6 +55,11 @@ func (e *Engine) runTransformer(ctx context.Context, log *slog.Logger) (*transfo
 		log.Warn("cannot read daily FX rates", "err", err)
 		r.gen = -1
 	}
+	// On a fresh warehouse the facts about to load are priced with these
+	// settings: nothing to re-price after the run.
+	if err := e.DB.InitFXState(ctx, warehouse.FXSettingsOf(dfx)); err != nil {
+		log.Warn("cannot record FX settings", "err", err)
+	}
 	tr := *e.Transform
 	tr.OrderDay = r.orderDay
 	return &tr, r

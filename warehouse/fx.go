@@ -88,6 +88,36 @@ func (db *DB) DailyRates(ctx context.Context) ([]transform.DailyRate, int64, err
 	return out, gen, nil
 }
 
+// InitFXState records s as the settings the facts are priced with when
+// the warehouse holds no facts yet (no orders, order lines or contracts):
+// a fresh warehouse's first facts are priced at load with s, so the first
+// Reprice has nothing to check instead of every fact. Rate changes
+// recorded so far are dropped for the same reason. A warehouse with facts
+// priced before FX state existed keeps no settings and is re-priced in
+// full once.
+func (db *DB) InitFXState(ctx context.Context, s FXSettings) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("warehouse: init FX state: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after commit
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, fxLockKey); err != nil {
+		return fmt.Errorf("warehouse: lock FX rates: %w", err)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO ops.fx_state AS s (settings) SELECT $1::jsonb
+		WHERE NOT EXISTS (SELECT 1 FROM core.orders) AND NOT EXISTS (SELECT 1 FROM core.order_lines)
+		  AND NOT EXISTS (SELECT 1 FROM core.contracts)
+		ON CONFLICT (id) DO UPDATE SET settings = EXCLUDED.settings, pending = '{}'
+		WHERE s.settings = 'null'::jsonb`, s.json())
+	if err != nil {
+		return fmt.Errorf("warehouse: init FX state: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("warehouse: init FX state: %w", err)
+	}
+	return nil
+}
+
 // FXGeneration returns how many times ops.fx_rates has changed: a run
 // whose rates were read at another generation may have priced facts with
 // rates that are no longer current.

@@ -115,3 +115,39 @@ func TestRepricePendingSurvivesCrash(t *testing.T) {
 		t.Errorf("second re-pricing: %+v %v", res, err)
 	}
 }
+
+// TestInitFXState: a fresh warehouse records the settings its first facts
+// are priced with (nothing to re-price after the first load); once facts
+// exist, state is left alone, so a warehouse whose facts predate FX state
+// is re-priced in full once.
+func TestInitFXState(t *testing.T) {
+	db, _ := whtest.New(t)
+	ctx := context.Background()
+	// Rates derived before any fact: recorded with unknown settings and pending changes.
+	exec(t, db, `INSERT INTO ops.fx_state (settings, pending, generation) VALUES ('null', '{"EUR": "2024-03-01"}', 1)`)
+	if err := db.InitFXState(ctx, settings); err != nil {
+		t.Fatal(err)
+	}
+	if got := text(t, db, `SELECT (settings ->> 'reporting') || ' ' || (settings -> 'config' ->> 'EUR') || ' ' || pending::text || ' ' || generation FROM ops.fx_state`); got != "USD 1.1 {} 1" {
+		t.Errorf("fresh warehouse: fx_state = %s", got)
+	}
+	run, err := db.StartRun(ctx, "shop", warehouse.RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer run.Finish(warehouse.StatusSucceeded, nil) //nolint:errcheck
+	if res, err := run.Reprice(ctx, settings, nil); err != nil || res.Full || len(res.Currencies) != 0 {
+		t.Errorf("first re-pricing on a fresh warehouse: %+v %v, want nothing to do", res, err)
+	}
+
+	// A warehouse with facts and no settings (upgraded) is not touched.
+	db2, _ := whtest.New(t)
+	exec(t, db2, `INSERT INTO core.orders (source, source_id, ordered_at, currency, amount, row_hash, run_id, synced_at)
+		VALUES ('shop', 'O1', '2024-03-02T10:00:00Z', 'EUR', 100, 0, 1, now())`)
+	if err := db2.InitFXState(ctx, settings); err != nil {
+		t.Fatal(err)
+	}
+	if got := text(t, db2, `SELECT count(*)::text FROM ops.fx_state`); got != "0" {
+		t.Errorf("warehouse with facts: %s fx_state rows, want 0 (full re-pricing due)", got)
+	}
+}
