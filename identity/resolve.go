@@ -475,7 +475,19 @@ func (p *plan) apply(ctx context.Context, tx *sqlx.Tx, opt Options, stats *Stats
 		{"record events", `INSERT INTO ops.identity_events (kind, customer_id, other_customer_id, source, source_id, rule, score, run_id)
 			SELECT kind, customer_id, other_customer_id, source, source_id, rule, score, $1 FROM ns_id_events`, []any{run}},
 	}
+	// Facts follow moved links only; without any, skip the statements (on
+	// large fact tables the planner would scan them for nothing).
+	if stats.Moved > 0 {
+		steps = append(steps, struct {
+			what string
+			q    string
+			args []any
+		}{"analyze links", `ANALYZE ns_id_links`, nil})
+	}
 	for _, t := range factTables {
+		if stats.Moved == 0 {
+			break
+		}
 		steps = append(steps, struct {
 			what string
 			q    string
