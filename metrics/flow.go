@@ -107,6 +107,7 @@ SELECT o.source, o.source_id, o.customer_id, o.order_type, o.canceled, o.cancele
        CASE WHEN %[3]s THEN NULL ELSE %[4]s END AS active_days,
        coalesce(%[5]s, false) AS out_of_order
 FROM ns_orders o;
+ANALYZE ns_flow_items;
 CREATE TEMP TABLE ns_flow_param ON COMMIT DROP AS
 SELECT %[6]s::text AS mapping, %[7]s::text AS done_stage, %[8]s::text AS entry_stage;`,
 		entered, col(n), strings.Join(undefined, " OR "), activeSum, strings.Join(order, " OR "),

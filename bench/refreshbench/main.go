@@ -26,14 +26,16 @@ import (
 func main() {
 	customers := flag.Int("customers", 100_000, "customers of the generated company")
 	server := flag.String("dsn", benchenv.ServerDSN(), "PostgreSQL server; a fresh database is created and dropped")
+	keep := flag.Bool("keep", false, "keep the database and print its DSN (to inspect or rerun the refresh)")
+	logLevel := flag.String("log-level", "warn", "log level of the refresh (debug: time of each metric SQL file and model)")
 	flag.Parse()
-	if err := run(*customers, *server); err != nil {
+	if err := run(*customers, *server, *logLevel, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "refreshbench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(customers int, server string) error {
+func run(customers int, server, logLevel string, keep bool) error {
 	dir, err := os.MkdirTemp("", "northstar-refreshbench")
 	if err != nil {
 		return err
@@ -55,7 +57,11 @@ func run(customers int, server string) error {
 	if err != nil {
 		return err
 	}
-	defer drop()
+	if keep {
+		fmt.Printf("database kept: %s\n", dsn)
+	} else {
+		defer drop()
+	}
 	if err := os.Setenv("BENCH_DSN", dsn); err != nil {
 		return err
 	}
@@ -75,8 +81,8 @@ connectors:
 `+streams.String()), 0o644); err != nil {
 		return err
 	}
-	timed := func(args ...string) (time.Duration, int64, error) {
-		cmd := exec.Command(bin, append(args, "-c", cfg, "-log-level", "warn")...)
+	timed := func(level string, args ...string) (time.Duration, int64, error) {
+		cmd := exec.Command(bin, append(args, "-c", cfg, "-log-level", level)...)
 		cmd.Stderr = os.Stderr
 		start := time.Now()
 		if err := cmd.Run(); err != nil {
@@ -84,13 +90,13 @@ connectors:
 		}
 		return time.Since(start), cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss, nil
 	}
-	d, rss, err := timed("sync", "--no-metrics")
+	d, rss, err := timed("warn", "sync", "--no-metrics")
 	if err != nil {
 		return err
 	}
 	fmt.Printf("load: %.1f s (peak RSS %d MiB)\n", d.Seconds(), rss/1024)
 	asOf := opts.End.AddDate(0, 0, -1).Format("2006-01-02")
-	d, rss, err = timed("metrics", "refresh", "--as-of", asOf)
+	d, rss, err = timed(logLevel, "metrics", "refresh", "--as-of", asOf)
 	if err != nil {
 		return err
 	}

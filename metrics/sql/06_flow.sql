@@ -32,8 +32,8 @@ CROSS JOIN LATERAL (SELECT 'all' UNION ALL SELECT 'segment:' || o.cust_segment W
 
 INSERT INTO ns_values (metric_id, period_start, grain, segment, value, numerator, denominator, n, details)
 SELECT 'flow_velocity', period_start, grain, segment, count(*), count(*), NULL, count(*),
-       jsonb_build_object('done', fp.done_stage, 'mapping', fp.mapping)
-FROM ns_done CROSS JOIN ns_flow_param fp GROUP BY 1, 2, 3, 4, fp.done_stage, fp.mapping;
+       jsonb_build_object('done', (SELECT done_stage FROM ns_flow_param), 'mapping', (SELECT mapping FROM ns_flow_param))
+FROM ns_done GROUP BY 1, 2, 3, 4;
 
 INSERT INTO ns_values (metric_id, period_start, grain, segment, value, numerator, denominator, n, details)
 SELECT 'flow_time_days', period_start, grain, segment,
@@ -43,9 +43,9 @@ SELECT 'flow_time_days', period_start, grain, segment,
                           'mean', avg(flow_days),
                           'done_before_entered', count(*) FILTER (WHERE raw_days < 0),
                           'entry_missing', count(*) FILTER (WHERE flow_days IS NULL),
-                          'mapping', fp.mapping,
+                          'mapping', (SELECT mapping FROM ns_flow_param),
                           'definition', 'done - entry (first active or waiting stage) in calendar days over items done in the period; negative times clipped at 0 and counted')
-FROM ns_done CROSS JOIN ns_flow_param fp GROUP BY 1, 2, 3, 4, fp.mapping;
+FROM ns_done GROUP BY 1, 2, 3, 4;
 
 INSERT INTO ns_values (metric_id, period_start, grain, segment, value, numerator, denominator, n, details)
 SELECT 'flow_efficiency', period_start, grain, segment,
@@ -54,10 +54,10 @@ SELECT 'flow_efficiency', period_start, grain, segment,
        count(active_days),
        jsonb_build_object('pooled', true,
                           'active', 'time in active stages, each segment clipped at 0, total clipped to the flow time',
-                          'mapping', fp.mapping,
+                          'mapping', (SELECT mapping FROM ns_flow_param),
                           'out_of_order', count(*) FILTER (WHERE out_of_order),
                           'missing_stage_excluded', count(*) FILTER (WHERE active_days IS NULL))
-FROM ns_done CROSS JOIN ns_flow_param fp GROUP BY 1, 2, 3, 4, fp.mapping;
+FROM ns_done GROUP BY 1, 2, 3, 4;
 
 INSERT INTO ns_values (metric_id, period_start, grain, segment, value, numerator, denominator, n, details)
 WITH t AS (
