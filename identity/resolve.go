@@ -455,11 +455,12 @@ func (p *plan) apply(ctx context.Context, tx *sqlx.Tx, opt Options, stats *Stats
 		fresh[k] = p.clusterID[cl]
 	}
 	run := nullID(opt.RunID)
-	steps := []struct {
+	type step struct {
 		what string
 		q    string
 		args []any
-	}{
+	}
+	steps := []step{
 		{"create golden customers", `INSERT INTO core.customers (customer_id, run_id, synced_at) SELECT unnest($1::bigint[]), $2, now()`,
 			[]any{pq.Array(fresh), run}},
 		{"write links", `INSERT INTO core.customer_sources AS cs (source, source_id, customer_id, matched_by, match_score, run_id, synced_at)
@@ -478,23 +479,12 @@ func (p *plan) apply(ctx context.Context, tx *sqlx.Tx, opt Options, stats *Stats
 	// Facts follow moved links only; without any, skip the statements (on
 	// large fact tables the planner would scan them for nothing).
 	if stats.Moved > 0 {
-		steps = append(steps, struct {
-			what string
-			q    string
-			args []any
-		}{"analyze links", `ANALYZE ns_id_links`, nil})
-	}
-	for _, t := range factTables {
-		if stats.Moved == 0 {
-			break
-		}
-		steps = append(steps, struct {
-			what string
-			q    string
-			args []any
-		}{"re-point " + t, fmt.Sprintf(`UPDATE %s f SET customer_id = l.customer_id FROM ns_id_links l
+		steps = append(steps, step{"analyze links", `ANALYZE ns_id_links`, nil})
+		for _, t := range factTables {
+			steps = append(steps, step{"re-point " + t, fmt.Sprintf(`UPDATE %s f SET customer_id = l.customer_id FROM ns_id_links l
 			WHERE l.moved AND f.source = l.source AND f.customer_source_id = l.source_id
 			  AND f.customer_id IS DISTINCT FROM l.customer_id`, t), nil})
+		}
 	}
 	for _, s := range steps {
 		if _, err := tx.ExecContext(ctx, s.q, s.args...); err != nil {

@@ -5,12 +5,14 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/lib/pq"
+
 	"github.com/northstar-dev/northstar/config"
 )
 
-// FlowStage is one order stage of the value-stream mapping (see
-// config.FlowStage); DefaultFlow and ValidateFlow live in package config so
-// that configuration errors carry file positions.
+// FlowStage is one order stage of the value-stream mapping. The type, its
+// default and its validation live in package config, so configuration
+// errors carry file positions.
 type FlowStage = config.FlowStage
 
 // Flow states an order stage may start (config.FlowNew …).
@@ -20,17 +22,6 @@ const (
 	FlowWaiting = config.FlowWaiting
 	FlowDone    = config.FlowDone
 )
-
-// DefaultFlow is the mapping of metrics.md §7 (config.DefaultFlow).
-func DefaultFlow() []FlowStage { return config.DefaultFlow() }
-
-// ValidateFlow checks a stage mapping (config.ValidateFlow).
-func ValidateFlow(stages []FlowStage) error {
-	if _, err := config.ValidateFlow(stages); err != nil {
-		return fmt.Errorf("flow: %w", err)
-	}
-	return nil
-}
 
 // flowMappingText describes a mapping, e.g.
 // "ordered_at→active, fulfilled_at→waiting, paid_at→done".
@@ -54,7 +45,7 @@ func flowMappingText(stages []FlowStage) string {
 //     state differs from its predecessor's, or a missing entry stage;
 //   - out_of_order: two present timestamps out of the configured order.
 //
-// Column names come from FlowStages only (validated), never from input.
+// Column names come from config.FlowTimestamps only (validated), never from input.
 func flowItemsSQL(stages []FlowStage) string {
 	n := len(stages) - 1 // index of Done
 	col := func(i int) string { return "o." + stages[i].At }
@@ -111,10 +102,5 @@ ANALYZE ns_flow_items;
 CREATE TEMP TABLE ns_flow_param ON COMMIT DROP AS
 SELECT %[6]s::text AS mapping, %[7]s::text AS done_stage, %[8]s::text AS entry_stage;`,
 		entered, col(n), strings.Join(undefined, " OR "), activeSum, strings.Join(order, " OR "),
-		quoteLiteral(flowMappingText(stages)), quoteLiteral(stages[n].At), quoteLiteral(stages[entry].At))
-}
-
-// quoteLiteral quotes s as a SQL string literal.
-func quoteLiteral(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+		pq.QuoteLiteral(flowMappingText(stages)), pq.QuoteLiteral(stages[n].At), pq.QuoteLiteral(stages[entry].At))
 }

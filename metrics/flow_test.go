@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/northstar-dev/northstar/config"
 )
 
 func TestFlowMetrics(t *testing.T) {
@@ -141,7 +143,7 @@ func TestFlowMapping(t *testing.T) {
 
 func TestFlowItemsSQLDefault(t *testing.T) {
 	t.Parallel()
-	q := flowItemsSQL(DefaultFlow())
+	q := flowItemsSQL(config.DefaultFlow())
 	for _, want := range []string{
 		"coalesce(o.ordered_at, o.fulfilled_at, o.invoiced_at) AS entered_at",
 		"o.paid_at AS done_at",

@@ -136,11 +136,11 @@ func (o Options) withDefaults(now time.Time) (Options, *time.Location, error) {
 		return o, nil, fmt.Errorf("metrics: retention fx %q: want %s or %s", o.RetentionFX, RetentionFXBasePeriod, RetentionFXContract)
 	}
 	if len(o.Flow) == 0 {
-		o.Flow = DefaultFlow()
+		o.Flow = config.DefaultFlow()
 	}
 	o.Flow = slices.Clone(o.Flow)
-	if err := ValidateFlow(o.Flow); err != nil {
-		return o, nil, fmt.Errorf("metrics: %w", err)
+	if _, err := config.ValidateFlow(o.Flow); err != nil {
+		return o, nil, fmt.Errorf("metrics: flow: %w", err)
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)

@@ -99,7 +99,8 @@ WHERE c.deleted_at IS NULL AND c.customer_id IS NOT NULL
 -- than as a new contract row) shows as a movement at the time it took
 -- effect, and changes after the cutoff are not yet known (the piece in
 -- force at the cutoff runs to the row's end). The first value holds from
--- the row's start. cmrr: every piece at the row's own fx_rate; mrr_src and
+-- the row's start (valid_from -infinity); the trigger of migration 00008
+-- gives every contract row its history. cmrr: every piece at the row's own fx_rate; mrr_src and
 -- currency: the piece in its source currency (for base-period constant FX).
 CREATE TEMP TABLE ns_contract_mrr ON COMMIT DROP AS
 SELECT x.* FROM (
@@ -110,13 +111,7 @@ SELECT x.* FROM (
            coalesce(h.mrr * k.fx_rate, CASE WHEN h.mrr IS NOT DISTINCT FROM k.mrr THEN k.cmrr END) AS cmrr,
            h.mrr AS mrr_src, coalesce(h.currency, k.currency) AS currency
     FROM ns_contracts k CROSS JOIN ns_param p
-    CROSS JOIN LATERAL (
-        SELECT hh.mrr, hh.currency, hh.valid_from, hh.valid_to FROM core.contract_history hh
-        WHERE hh.source = k.source AND hh.source_id = k.source_id AND hh.valid_from < p.cutoff
-        UNION ALL
-        SELECT k.mrr, k.currency, '-infinity'::timestamptz, NULL::timestamptz
-        WHERE NOT EXISTS (SELECT 1 FROM core.contract_history hh WHERE hh.source = k.source AND hh.source_id = k.source_id)
-    ) h
+    JOIN core.contract_history h ON h.source = k.source AND h.source_id = k.source_id AND h.valid_from < p.cutoff
 ) x
 WHERE x.end_at IS NULL OR x.start_at IS NULL OR x.end_at > x.start_at;
 
