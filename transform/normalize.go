@@ -30,7 +30,41 @@ func ParseTime(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("unrecognised timestamp %q", s)
 }
 
-func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+// TimeText writes t as the warehouse receives timestamps: RFC 3339 in UTC
+// with a fraction only when there is one (time.RFC3339Nano). When in is
+// already exactly that text — the common case — it is returned as is,
+// which spares a formatting and an allocation per timestamp.
+func TimeText(t time.Time, in string) string {
+	t = t.UTC()
+	y, mo, d := t.Date()
+	if t.Nanosecond() != 0 || y < 0 || y > 9999 {
+		return t.Format(time.RFC3339Nano)
+	}
+	h, mi, s := t.Clock()
+	var b [len("2006-01-02T15:04:05Z")]byte
+	put := func(at, v, width int) {
+		for i := at + width - 1; i >= at; i-- {
+			b[i] = byte('0' + v%10)
+			v /= 10
+		}
+	}
+	put(0, y, 4)
+	b[4] = '-'
+	put(5, int(mo), 2)
+	b[7] = '-'
+	put(8, d, 2)
+	b[10] = 'T'
+	put(11, h, 2)
+	b[13] = ':'
+	put(14, mi, 2)
+	b[16] = ':'
+	put(17, s, 2)
+	b[19] = 'Z'
+	if string(b[:]) == in {
+		return in
+	}
+	return string(b[:])
+}
 
 // OrderStatus normalises a source order status to one of open, fulfilled,
 // invoiced, paid, canceled, returned; an empty status is derived from the

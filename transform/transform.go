@@ -3,7 +3,6 @@ package transform
 import (
 	"encoding/json"
 	"fmt"
-	"hash/fnv"
 	"strings"
 	"time"
 
@@ -75,16 +74,16 @@ func (t *Transformer) Batch(b northstar.Batch) ([]Row, []northstar.Reject) {
 	for i, r := range b.Records {
 		last[r.SourceID] = i
 	}
-	var page map[string]bool
+	pg := pageState{quotes: map[quoteKey]quoted{}}
 	if b.Stream == northstar.StreamFXRates {
-		page = t.pageRates(b.Records)
+		pg.rates = t.pageRates(b.Records)
 	}
 	for i, r := range b.Records {
 		if j := last[r.SourceID]; j != i && r.SourceID != "" {
 			rejects = append(rejects, reject(r, fmt.Sprintf("duplicate source_id %q in one page: superseded by %s", r.SourceID, b.Records[j].Origin)))
 			continue
 		}
-		row, err := t.record(b.Stream, r, page)
+		row, err := t.record(b.Stream, r, pg)
 		if err != nil {
 			rejects = append(rejects, reject(r, err.Error()))
 			continue
@@ -104,11 +103,17 @@ func reject(r northstar.Record, reason string) northstar.Reject {
 
 // Record types one record of stream s.
 func (t *Transformer) Record(s northstar.Stream, r northstar.Record) (Row, error) {
-	return t.record(s, r, nil)
+	return t.record(s, r, pageState{})
 }
 
-// record types one record; page holds the direct rates of an fx_rates page.
-func (t *Transformer) record(s northstar.Stream, r northstar.Record, page map[string]bool) (Row, error) {
+// pageState is what typing a page shares between its records.
+type pageState struct {
+	rates  map[string]bool     // the direct rates of an fx_rates page (see pageRates)
+	quotes map[quoteKey]quoted // FX quotes already used in the page
+}
+
+// record types one record of a page.
+func (t *Transformer) record(s northstar.Stream, r northstar.Record, pg pageState) (Row, error) {
 	tab, ok := tables[s]
 	if !ok {
 		return Row{}, fmt.Errorf("%w %q", northstar.ErrUnknownStream, s)
@@ -152,7 +157,7 @@ func (t *Transformer) record(s northstar.Stream, r northstar.Record, page map[st
 		row.RowHash = hashValues(row.Values, nil, true)
 		return row, nil
 	}
-	c := typer{f: r.Fields, t: t, page: page}
+	c := typer{f: r.Fields, t: t, page: pg.rates, quotes: pg.quotes}
 	var vals []any
 	switch s {
 	case northstar.StreamFXRates:
@@ -181,7 +186,7 @@ func (t *Transformer) record(s northstar.Stream, r northstar.Record, page map[st
 			row.ModifiedAt, _ = time.Parse(time.RFC3339Nano, ts)
 		}
 	} else {
-		vals[len(vals)-1] = formatTime(row.ModifiedAt)
+		vals[len(vals)-1] = TimeText(row.ModifiedAt, strings.TrimSpace(r.Fields["modified_at"]))
 	}
 	row.Values = vals
 	row.RowHash = hashValues(vals, hashMask[s], false)
@@ -203,31 +208,45 @@ func truthy(s string) bool {
 	return false
 }
 
-func hashBytes(b []byte) int64 {
-	h := fnv.New64a()
-	h.Write(b)
-	return int64(h.Sum64())
+// The fingerprints are 64-bit FNV-1a (hash/fnv's New64a), computed inline
+// because writing through hash.Hash64 allocated for every value; stored
+// row and payload hashes depend on the exact bytes hashed below.
+const (
+	fnvOffset64 = 14695981039346656037
+	fnvPrime64  = 1099511628211
+)
+
+func fnvString[T string | []byte](h uint64, s T) uint64 {
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= fnvPrime64
+	}
+	return h
 }
+
+func fnvByte(h uint64, b byte) uint64 { return (h ^ uint64(b)) * fnvPrime64 }
+
+func hashBytes(b []byte) int64 { return int64(fnvString(fnvOffset64, b)) }
 
 // hashValues fingerprints vals, skipping the positions skip marks (the
 // priced columns, which follow the rates rather than the source record).
 func hashValues(vals []any, skip []bool, deleted bool) int64 {
-	h := fnv.New64a()
+	h := uint64(fnvOffset64)
 	for i, v := range vals {
 		if i < len(skip) && skip[i] {
 			continue
 		}
 		switch x := v.(type) {
 		case nil:
-			h.Write([]byte{0})
+			h = fnvByte(h, 0)
 		case string:
-			h.Write([]byte{1})
-			h.Write([]byte(x))
+			h = fnvByte(h, 1)
+			h = fnvString(h, x)
 		}
-		h.Write([]byte{0xff})
+		h = fnvByte(h, 0xff)
 	}
 	if deleted {
-		h.Write([]byte("deleted"))
+		h = fnvString(h, "deleted")
 	}
-	return int64(h.Sum64())
+	return int64(h)
 }

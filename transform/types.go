@@ -19,6 +19,22 @@ type typer struct {
 	// page holds the direct daily rates of the page being typed (fx_rates
 	// only), keyed by rateKey: a cross rate may use them.
 	page map[string]bool
+	// quotes caches the text of the FX quotes used in the page (nil: none).
+	quotes map[quoteKey]quoted
+}
+
+// quoteKey identifies one FX quote within a page.
+type quoteKey struct {
+	currency string
+	day      time.Time // the quote's day (zero for a config rate)
+	source   string
+}
+
+// quoted is a quote in the forms the row needs, computed once per page.
+type quoted struct {
+	rate   number
+	day    any // fx_rate_day text or nil
+	source any // fx_rate_source or nil
 }
 
 func (c *typer) fail(field, format string, args ...any) {
@@ -52,12 +68,17 @@ func (c *typer) required(field string) string {
 	return v
 }
 
+// time returns the field as warehouse text (RFC 3339 in UTC) or nil.
 func (c *typer) time(field string) any {
-	ts, ok := c.timeValue(field)
+	v := strings.TrimSpace(c.f[field])
+	if v == "" {
+		return nil
+	}
+	ts, ok := c.parseTime(field, v)
 	if !ok {
 		return nil
 	}
-	return formatTime(ts)
+	return TimeText(ts, v)
 }
 
 func (c *typer) timeValue(field string) (time.Time, bool) {
@@ -65,6 +86,10 @@ func (c *typer) timeValue(field string) (time.Time, bool) {
 	if v == "" {
 		return time.Time{}, false
 	}
+	return c.parseTime(field, v)
+}
+
+func (c *typer) parseTime(field, v string) (time.Time, bool) {
 	ts, err := ParseTime(v)
 	if err != nil {
 		c.fail(field, "%q is not a timestamp (want RFC 3339, 2006-01-02 or 2006-01-02 15:04:05)", v)
@@ -73,25 +98,34 @@ func (c *typer) timeValue(field string) (time.Time, bool) {
 	return ts, true
 }
 
-func (c *typer) decimal(field string) (decimal.Decimal, bool) {
+// numeric types a decimal field; ok is false when it is empty or invalid
+// (the latter recorded as the record's error).
+func (c *typer) numeric(field string) (number, bool) {
 	v := strings.TrimSpace(c.f[field])
 	if v == "" {
-		return decimal.Decimal{}, false
+		return number{}, false
 	}
-	d, err := decimal.NewFromString(v)
-	if err != nil {
+	n, ok := parseNumber(v)
+	if !ok {
 		c.fail(field, "%q is not a decimal number", v)
+	}
+	return n, ok
+}
+
+func (c *typer) decimal(field string) (decimal.Decimal, bool) {
+	n, ok := c.numeric(field)
+	if !ok {
 		return decimal.Decimal{}, false
 	}
-	return d, true
+	return n.decimal(), true
 }
 
 func (c *typer) number(field string) any {
-	d, ok := c.decimal(field)
+	n, ok := c.numeric(field)
 	if !ok {
 		return nil
 	}
-	return d.String()
+	return n.text
 }
 
 func (c *typer) currency(field string) string {
@@ -109,12 +143,12 @@ func (c *typer) currency(field string) string {
 // fx_rate, fx_rate_day and fx_rate_source. day is the fact's date (zero
 // when it has none: the config rate applies).
 func (c *typer) money(amountField, currency string, day time.Time) (any, any, any, any, any) {
-	d, ok := c.decimal(amountField)
+	amount, ok := c.numeric(amountField)
 	if !ok {
 		return nil, nil, nil, nil, nil
 	}
 	if c.t.FX == nil {
-		return d.String(), nil, nil, nil, nil
+		return amount.text, nil, nil, nil, nil
 	}
 	var q Quote
 	if qt, isQuoter := c.t.FX.(Quoter); isQuoter {
@@ -123,13 +157,26 @@ func (c *typer) money(amountField, currency string, day time.Time) (any, any, an
 		q.Rate, ok = c.t.FX.Rate(currency, day)
 	}
 	if !ok {
-		return d.String(), nil, nil, nil, nil
+		return amount.text, nil, nil, nil, nil
 	}
-	var qday any
+	qt := c.quote(currency, q)
+	return amount.text, mulText(amount, qt.rate), qt.rate.text, qt.day, qt.source
+}
+
+// quote returns q's texts, from the page's cache when it has them.
+func (c *typer) quote(currency string, q Quote) quoted {
+	k := quoteKey{currency: currency, day: q.Day, source: q.Source}
+	if qt, ok := c.quotes[k]; ok {
+		return qt
+	}
+	qt := quoted{rate: numberOf(q.Rate), source: nilIfEmpty(q.Source)}
 	if !q.Day.IsZero() {
-		qday = q.Day.Format(time.DateOnly)
+		qt.day = q.Day.Format(time.DateOnly)
 	}
-	return d.String(), d.Mul(q.Rate).String(), q.Rate.String(), qday, nilIfEmpty(q.Source)
+	if c.quotes != nil {
+		c.quotes[k] = qt
+	}
+	return qt
 }
 
 // fxRate types a daily exchange rate: 1 unit of currency = rate units of

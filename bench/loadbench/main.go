@@ -24,6 +24,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -99,20 +100,20 @@ connectors:
 `), 0o644); err != nil {
 		return err
 	}
-	sync := func(profile string) (time.Duration, int64, error) {
+	sync := func(profile string) (measure, error) {
 		cmd := exec.Command(bin, "sync", "-c", cfg, "-log-level", "warn", "--no-metrics")
 		cmd.Stderr = os.Stderr
 		if profile != "" {
 			cmd.Env = append(os.Environ(), "NORTHSTAR_CPUPROFILE="+profile)
 		}
-		start := time.Now()
-		err := cmd.Run()
-		d := time.Since(start)
+		m, err := measured(cmd.Run)
 		if err != nil {
-			return d, 0, fmt.Errorf("northstar sync: %w", err)
+			return m, fmt.Errorf("northstar sync: %w", err)
 		}
 		ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-		return d, ru.Maxrss, nil // KiB on Linux
+		m.rssKiB = ru.Maxrss // KiB on Linux
+		m.procCPU = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+		return m, nil
 	}
 	if err := os.Setenv("BENCH_DSN", dsn); err != nil {
 		return err
@@ -125,41 +126,90 @@ connectors:
 			return err
 		}
 	}
-	first, rss, err := sync(cpuProfile)
+	first, err := sync(cpuProfile)
 	if err != nil {
 		return err
 	}
-	second, rss2, err := sync("")
+	second, err := sync("")
 	if err != nil {
 		return err
 	}
 
-	copyDur, err := psqlCopy(dsn, dir)
+	cp, err := psqlCopy(dsn, dir)
 	if err != nil {
 		return err
 	}
-	nsRate := float64(rows) / first.Seconds()
-	cpRate := float64(rows) / copyDur.Seconds()
-	fmt.Printf("northstar sync (file connector → raw + core): %8.1f s  %9.0f rows/s  peak RSS %d MiB\n", first.Seconds(), nsRate, rss/1024)
-	fmt.Printf("psql \\copy into identically indexed tables:   %8.1f s  %9.0f rows/s\n", copyDur.Seconds(), cpRate)
+	nsRate := float64(rows) / first.wall.Seconds()
+	cpRate := float64(rows) / cp.wall.Seconds()
+	fmt.Printf("northstar sync (file connector → raw + core): %8.1f s  %9.0f rows/s  peak RSS %d MiB\n", first.wall.Seconds(), nsRate, first.rssKiB/1024)
+	fmt.Printf("psql \\copy into identically indexed tables:   %8.1f s  %9.0f rows/s\n", cp.wall.Seconds(), cpRate)
 	fmt.Printf("ratio northstar / \\copy: %.0f%%\n", 100*nsRate/cpRate)
-	fmt.Printf("second sync, files unchanged: %.3f s = %.2f%% of the first (peak RSS %d MiB)\n", second.Seconds(), 100*second.Seconds()/first.Seconds(), rss2/1024)
+	fmt.Printf("second sync, files unchanged: %.3f s = %.2f%% of the first (peak RSS %d MiB)\n", second.wall.Seconds(), 100*second.wall.Seconds()/first.wall.Seconds(), second.rssKiB/1024)
+	fmt.Printf("CPU seconds, whole machine (of which the client process): northstar %.1f (%.1f), \\copy %.1f (%.1f)\n",
+		first.busy.Seconds(), first.procCPU.Seconds(), cp.busy.Seconds(), cp.procCPU.Seconds())
 	return nil
+}
+
+// measure is what one timed command cost.
+type measure struct {
+	wall    time.Duration
+	busy    time.Duration // CPU time of the whole machine (every process: the client and PostgreSQL)
+	procCPU time.Duration // CPU time of the client process
+	rssKiB  int64
+}
+
+// measured runs f and reports its wall time and the machine's CPU time
+// over it, from /proc/stat (zero where that is unreadable).
+func measured(f func() error) (measure, error) {
+	b0 := machineBusy()
+	start := time.Now()
+	err := f()
+	m := measure{wall: time.Since(start)}
+	if b1 := machineBusy(); b0 > 0 && b1 > 0 {
+		m.busy = b1 - b0
+	}
+	return m, err
+}
+
+// machineBusy is the CPU time all processors spent on anything but idle
+// and I/O wait since boot, from the first line of /proc/stat.
+func machineBusy() time.Duration {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	fields := strings.Fields(line)
+	if len(fields) < 8 || fields[0] != "cpu" {
+		return 0
+	}
+	var ticks int64
+	for i, f := range fields[1:8] { // user nice system idle iowait irq softirq
+		if i == 3 || i == 4 {
+			continue
+		}
+		v, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return 0
+		}
+		ticks += v
+	}
+	return time.Duration(ticks) * time.Second / 100 // USER_HZ is 100 on Linux
 }
 
 // psqlCopy loads the same CSV files with psql's \copy into tables created
 // LIKE the core tables INCLUDING ALL (same keys and indexes).
-func psqlCopy(dsn, dir string) (time.Duration, error) {
+func psqlCopy(dsn, dir string) (measure, error) {
 	db, err := sql.Open("postgres", dsn)
 	if err != nil {
-		return 0, err
+		return measure{}, err
 	}
 	defer db.Close()
 	for _, t := range []string{"orders", "order_lines"} {
 		if _, err := db.Exec(fmt.Sprintf(`CREATE TABLE public.copy_%[1]s (LIKE core.%[1]s INCLUDING ALL);
 			ALTER TABLE public.copy_%[1]s ALTER source SET DEFAULT 'shop', ALTER row_hash SET DEFAULT 0,
 				ALTER run_id SET DEFAULT 0, ALTER synced_at SET DEFAULT now()`, t)); err != nil {
-			return 0, err
+			return measure{}, err
 		}
 	}
 	rename := map[string]string{"customer": "customer_source_id", "order": "order_source_id"}
@@ -168,7 +218,7 @@ func psqlCopy(dsn, dir string) (time.Duration, error) {
 		path := filepath.Join(dir, "data", t+".csv")
 		head, err := firstLine(path)
 		if err != nil {
-			return 0, err
+			return measure{}, err
 		}
 		cols := strings.Split(head, ",")
 		for i, c := range cols {
@@ -181,11 +231,13 @@ func psqlCopy(dsn, dir string) (time.Duration, error) {
 	cmd := exec.Command("psql", dsn, "-v", "ON_ERROR_STOP=1", "-q")
 	cmd.Stdin = strings.NewReader(script.String())
 	cmd.Stderr = os.Stderr
-	start := time.Now()
-	if err := cmd.Run(); err != nil {
-		return 0, fmt.Errorf("psql \\copy: %w", err)
+	m, err := measured(cmd.Run)
+	if err != nil {
+		return m, fmt.Errorf("psql \\copy: %w", err)
 	}
-	return time.Since(start), nil
+	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	m.procCPU = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return m, nil
 }
 
 func firstLine(path string) (string, error) {

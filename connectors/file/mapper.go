@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/northstar-dev/northstar"
+	"github.com/northstar-dev/northstar/transform"
 )
 
 // fieldPlan says where one unified field comes from in one file.
@@ -122,7 +123,7 @@ func (m *mapper) record(r row, line int, payload json.RawMessage) (northstar.Rec
 				id, _ := m.sourceID(r, line, fields) // source_id comes first: known if mapped
 				return northstar.Record{SourceID: id}, fmt.Sprintf("column %q (%s): cannot parse %q as %s", p.src, p.unified, v, m.st.times.describe())
 			}
-			v = t.Format(time.RFC3339Nano)
+			v = transform.TimeText(t, strings.TrimSpace(v))
 			if p.unified == "modified_at" {
 				modAt = t
 			}
