@@ -11,8 +11,11 @@
 // It prints rows/s for both, the ratio, northstar's peak RSS, and the
 // second sync's time as a share of the first.
 //
-//	go run ./bench/loadbench -orders 1000000
+//	go run ./bench/loadbench -orders 1000000 -runs 3
 //
+// -runs N repeats steps 2–4 N times on the same files, each time in a
+// fresh database, and prints the median ratio: on a shared machine whose
+// speed drifts, one pair of loads can be off by 15 % either way.
 // -cpuprofile FILE writes a Go CPU profile of the first sync (go tool pprof).
 package main
 
@@ -24,6 +27,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -41,14 +45,15 @@ func main() {
 	keep := flag.Bool("keep", false, "keep the generated files and the database")
 	pageSize := flag.Int("page-size", 0, "file connector page_size (0: the connector's default)")
 	cpuProfile := flag.String("cpuprofile", "", "write a Go CPU profile of the first sync to this file")
+	runs := flag.Int("runs", 1, "load the same files this many times (a fresh database each) and report the median ratio")
 	flag.Parse()
-	if err := run(*orders, *server, *keep, *pageSize, *cpuProfile); err != nil {
+	if err := run(*orders, *server, *keep, *pageSize, *cpuProfile, max(1, *runs)); err != nil {
 		fmt.Fprintln(os.Stderr, "loadbench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(orders int, server string, keep bool, pageSize int, cpuProfile string) error {
+func run(orders int, server string, keep bool, pageSize int, cpuProfile string, runs int) error {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "northstar-loadbench")
 	if err != nil {
@@ -73,14 +78,6 @@ func run(orders int, server string, keep bool, pageSize int, cpuProfile string) 
 	rows := nOrders + nLines
 	fmt.Printf("generated %d orders + %d lines = %d rows in %s\n", nOrders, nLines, rows, time.Since(t0).Round(time.Millisecond))
 
-	dsn, drop, err := benchenv.Database(server)
-	if err != nil {
-		return err
-	}
-	if !keep {
-		defer drop()
-	}
-
 	cfg := filepath.Join(dir, "northstar.yaml")
 	fileOpts := "{ format: csv }"
 	if pageSize > 0 {
@@ -100,6 +97,46 @@ connectors:
 `), 0o644); err != nil {
 		return err
 	}
+	if cpuProfile != "" {
+		if cpuProfile, err = filepath.Abs(cpuProfile); err != nil {
+			return err
+		}
+	}
+	var ratios []float64
+	for i := range runs {
+		if runs > 1 {
+			fmt.Printf("run %d of %d\n", i+1, runs)
+		}
+		profile := ""
+		if i == 0 {
+			profile = cpuProfile
+		}
+		ratio, err := runOnce(bin, cfg, dir, server, rows, profile, keep && i == runs-1)
+		if err != nil {
+			return err
+		}
+		ratios = append(ratios, ratio)
+	}
+	if runs > 1 {
+		slices.Sort(ratios)
+		fmt.Printf("ratio over %d runs: median %.0f%%, min %.0f%%, max %.0f%%\n", runs, 100*ratios[len(ratios)/2], 100*ratios[0], 100*ratios[len(ratios)-1])
+	}
+	return nil
+}
+
+// runOnce syncs the files into a fresh database twice, \copies them into
+// tables beside, prints the figures and returns the throughput ratio.
+// The two loads follow each other so that they see the same machine.
+func runOnce(bin, cfg, dir, server string, rows int64, cpuProfile string, keep bool) (float64, error) {
+	dsn, drop, err := benchenv.Database(server)
+	if err != nil {
+		return 0, err
+	}
+	if !keep {
+		defer drop()
+	} else {
+		fmt.Println("kept database:", dsn)
+	}
 	sync := func(profile string) (measure, error) {
 		cmd := exec.Command(bin, "sync", "-c", cfg, "-log-level", "warn", "--no-metrics")
 		cmd.Stderr = os.Stderr
@@ -116,28 +153,22 @@ connectors:
 		return m, nil
 	}
 	if err := os.Setenv("BENCH_DSN", dsn); err != nil {
-		return err
+		return 0, err
 	}
 	if out, err := exec.Command(bin, "migrate", "-c", cfg).CombinedOutput(); err != nil {
-		return fmt.Errorf("migrate: %v\n%s", err, out)
-	}
-	if cpuProfile != "" {
-		if cpuProfile, err = filepath.Abs(cpuProfile); err != nil {
-			return err
-		}
+		return 0, fmt.Errorf("migrate: %v\n%s", err, out)
 	}
 	first, err := sync(cpuProfile)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	second, err := sync("")
 	if err != nil {
-		return err
+		return 0, err
 	}
-
 	cp, err := psqlCopy(dsn, dir)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	nsRate := float64(rows) / first.wall.Seconds()
 	cpRate := float64(rows) / cp.wall.Seconds()
@@ -147,7 +178,7 @@ connectors:
 	fmt.Printf("second sync, files unchanged: %.3f s = %.2f%% of the first (peak RSS %d MiB)\n", second.wall.Seconds(), 100*second.wall.Seconds()/first.wall.Seconds(), second.rssKiB/1024)
 	fmt.Printf("CPU seconds, whole machine (of which the client process): northstar %.1f (%.1f), \\copy %.1f (%.1f)\n",
 		first.busy.Seconds(), first.procCPU.Seconds(), cp.busy.Seconds(), cp.procCPU.Seconds())
-	return nil
+	return nsRate / cpRate, nil
 }
 
 // measure is what one timed command cost.
