@@ -1,5 +1,7 @@
 package warehouse
 
+import "github.com/northstar-dev/northstar"
+
 // FirstLoadPages returns how many of r's pages took the first-load path.
 func FirstLoadPages(r *Run) int64 {
 	r.mu.Lock()
@@ -9,3 +11,7 @@ func FirstLoadPages(r *Run) int64 {
 
 // NoFirstLoad makes r store every page through staging and merge.
 func NoFirstLoad(r *Run) { r.noFirstLoad = true }
+
+// Probes reports whether r probes pages of s for stored keys (after a
+// first-load COPY of s met one).
+func Probes(r *Run, s northstar.Stream) bool { return r.probes(s) }

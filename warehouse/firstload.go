@@ -2,6 +2,7 @@ package warehouse
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -18,9 +19,14 @@ import (
 // and into raw.records, in the page's one transaction like every page, so
 // a crash still loses or doubles nothing. Submit admits a page to it only
 // without tombstones, repeated ids or keys shared with the page in flight
-// before it (mayBeNew); newKeys then asks the warehouse about the rest.
-// Raw rows are only ever written with their core row, so keys new to core
-// are new to raw as well.
+// before it (mayBeNew). Whether its keys are stored is then found out
+// optimistically: the COPY runs under a savepoint and the primary keys
+// refuse a stored key (unique violation), upon which the savepoint is
+// rolled back and the page merges. After one such page the rest of the
+// stream's pages in the run are probed first (newKeys), which is cheaper
+// than a failed COPY when stored keys are common (a re-read). Raw rows are
+// only ever written with their core row, so keys new to core are new to
+// raw as well.
 
 // newKeys reports whether none of rows' source ids is in the stream's core
 // table (live or tombstoned) and returns the transaction's timestamp. It
@@ -55,7 +61,44 @@ func (l *loader) newKeys(ctx context.Context, rows []transform.Row) (bool, time.
 	return !found, now, nil
 }
 
-// insertNew writes rows, whose keys newKeys found new, into the core table
+// txTime returns the transaction's timestamp, the synced_at of its rows.
+func (l *loader) txTime(ctx context.Context) (time.Time, error) {
+	var now time.Time
+	if err := l.tx.QueryRowContext(ctx, `SELECT now()`).Scan(&now); err != nil {
+		return now, fmt.Errorf("warehouse: begin %s page: %w", l.stream, err)
+	}
+	return now, nil
+}
+
+// uniqueViolation is PostgreSQL's SQLSTATE for a duplicate key.
+const uniqueViolation = "23505"
+
+// tryInsertNew runs insertNew under a savepoint. When a key turns out to be
+// stored already it rolls the savepoint back and reports false: the page
+// is then merged in the same transaction.
+func (l *loader) tryInsertNew(ctx context.Context, rows []transform.Row, now time.Time, customers map[string]int64) (bool, error) {
+	if _, err := l.tx.ExecContext(ctx, `SAVEPOINT ns_first_load`); err != nil {
+		return false, fmt.Errorf("warehouse: savepoint: %w", err)
+	}
+	err := l.insertNew(ctx, rows, now, customers)
+	var pqErr *pq.Error
+	switch {
+	case err == nil:
+		if _, err := l.tx.ExecContext(ctx, `RELEASE SAVEPOINT ns_first_load`); err != nil {
+			return false, fmt.Errorf("warehouse: release savepoint: %w", err)
+		}
+		return true, nil
+	case errors.As(err, &pqErr) && pqErr.Code == uniqueViolation:
+		if _, err := l.tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT ns_first_load`); err != nil {
+			return false, fmt.Errorf("warehouse: roll back first-load copy: %w", err)
+		}
+		return false, nil
+	default:
+		return false, err
+	}
+}
+
+// insertNew writes rows, whose keys are new, into the core table
 // and raw.records with two COPY streams: the same rows the merge would
 // insert, with now as synced_at and customer_id from customers (linkRefs).
 func (l *loader) insertNew(ctx context.Context, rows []transform.Row, now time.Time, customers map[string]int64) error {

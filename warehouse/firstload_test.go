@@ -53,9 +53,10 @@ func ids(prefix string, from, to int) []string {
 	return out
 }
 
-// load stores pages in one run and returns the run's order counts and
-// how many pages took the first-load path.
-func load(t *testing.T, db *warehouse.DB, merge bool, pages ...warehouse.Page) (northstar.Counts, int64) {
+// load stores pages in one run and returns the run's order counts, how
+// many pages took the first-load path and whether a first-load COPY of
+// orders met a stored key (and later pages were probed).
+func load(t *testing.T, db *warehouse.DB, merge bool, pages ...warehouse.Page) (northstar.Counts, int64, bool) {
 	t.Helper()
 	ctx := context.Background()
 	run, err := db.StartRun(ctx, "shop", warehouse.RunOptions{})
@@ -81,7 +82,7 @@ func load(t *testing.T, db *warehouse.DB, merge bool, pages ...warehouse.Page) (
 	if err := run.Finish(warehouse.StatusSucceeded, nil); err != nil {
 		t.Fatal(err)
 	}
-	return run.Counts()[northstar.StreamOrders], warehouse.FirstLoadPages(run)
+	return run.Counts()[northstar.StreamOrders], warehouse.FirstLoadPages(run), warehouse.Probes(run, northstar.StreamOrders)
 }
 
 // dump renders what the loader wrote, without sync times.
@@ -113,8 +114,9 @@ func dump(t *testing.T, db *warehouse.DB) string {
 }
 
 // TestFirstLoadPath: pages whose keys are all new take the first-load path
-// (COPY straight into core and raw), pages with stored keys the merge, and
-// the warehouse ends identical to a load that merged every page.
+// (COPY straight into core and raw), pages with stored keys the merge —
+// the first of them after its COPY met a stored key and was rolled back —
+// and the warehouse ends identical to a load that merged every page.
 func TestFirstLoadPath(t *testing.T) {
 	fast, _ := whtest.New(t)
 	slow, _ := whtest.New(t)
@@ -130,28 +132,29 @@ func TestFirstLoadPath(t *testing.T) {
 	runs := []struct {
 		name  string
 		pages []warehouse.Page
-		want  northstar.Counts // orders
-		first int64            // pages taking the first-load path
+		want   northstar.Counts // orders
+		first  int64            // pages taking the first-load path
+		probed bool             // a first-load COPY met a stored key
 	}{
 		{"first load", []warehouse.Page{
 			page(t, northstar.StreamCustomers, customers...), // customers always merge
 			orders(t, ids("O", 0, 10)...),
 			orders(t, ids("O", 10, 20)...),
-		}, northstar.Counts{Read: 20, Inserted: 20, Pages: 2}, 2},
+		}, northstar.Counts{Read: 20, Inserted: 20, Pages: 2}, 2, false},
 		{"stored keys", []warehouse.Page{
 			page(t, northstar.StreamOrders, changed...),
 			// New keys between stored ones: every key is looked up.
 			orders(t, "O0003z", "O0012z"),
 			// A key of the page before (in flight or stored): the page merges.
 			orders(t, "O0003z", "O0200"),
-		}, northstar.Counts{Read: 9, Inserted: 7, Updated: 1, Unchanged: 1, Pages: 3}, 1},
+		}, northstar.Counts{Read: 9, Inserted: 7, Updated: 1, Unchanged: 1, Pages: 3}, 1, true},
 	}
 	for _, r := range runs {
-		got, first := load(t, fast, false, r.pages...)
-		if got != r.want || first != r.first {
-			t.Errorf("%s: counts %+v, %d first-load pages; want %+v, %d", r.name, got, first, r.want, r.first)
+		got, first, probed := load(t, fast, false, r.pages...)
+		if got != r.want || first != r.first || probed != r.probed {
+			t.Errorf("%s: counts %+v, %d first-load pages, probed %v; want %+v, %d, %v", r.name, got, first, probed, r.want, r.first, r.probed)
 		}
-		got, first = load(t, slow, true, r.pages...)
+		got, first, _ = load(t, slow, true, r.pages...)
 		if got != r.want || first != 0 {
 			t.Errorf("%s, merging every page: counts %+v, %d first-load pages; want %+v, 0", r.name, got, first, r.want)
 		}

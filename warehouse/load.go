@@ -95,7 +95,14 @@ func (r *Run) store(ctx context.Context, ss *session, p Page, g *gates) (northst
 	fresh := false
 	if g.mayBeNew {
 		var now time.Time
-		if fresh, now, err = l.newKeys(ctx, p.Rows); err != nil {
+		optimistic := !r.probes(p.Stream)
+		if optimistic {
+			fresh = true
+			now, err = l.txTime(ctx)
+		} else {
+			fresh, now, err = l.newKeys(ctx, p.Rows)
+		}
+		if err != nil {
 			return c, err
 		}
 		tProbe = time.Since(t0)
@@ -103,11 +110,20 @@ func (r *Run) store(ctx context.Context, ss *session, p Page, g *gates) (northst
 			if err := g.waitMerge(); err != nil {
 				return c, err
 			}
-			if err := l.insertNew(ctx, p.Rows, now, customers); err != nil {
+			if optimistic {
+				if fresh, err = l.tryInsertNew(ctx, p.Rows, now, customers); err == nil && !fresh {
+					r.probeFrom(p.Stream)
+				}
+			} else {
+				err = l.insertNew(ctx, p.Rows, now, customers)
+			}
+			if err != nil {
 				return c, err
 			}
 			tCopy = time.Since(t0) - tProbe
-			c.Inserted = int64(len(p.Rows))
+			if fresh {
+				c.Inserted = int64(len(p.Rows))
+			}
 		}
 	}
 	if len(p.Rows) > 0 && !fresh {

@@ -46,6 +46,28 @@ type Run struct {
 	noFirstLoad bool
 	// firstLoads counts the pages stored by the first-load path.
 	firstLoads int64
+	// probe marks the streams a page of which met stored keys on the
+	// first-load path: their later pages are probed before (firstload.go).
+	probe map[northstar.Stream]bool
+}
+
+// probes reports whether pages of s are probed for stored keys before
+// taking the first-load path.
+func (r *Run) probes(s northstar.Stream) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.probe[s]
+}
+
+// probeFrom makes later pages of s probe for stored keys first.
+func (r *Run) probeFrom(s northstar.Stream) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.probe == nil {
+		r.probe = map[northstar.Stream]bool{}
+	}
+	r.probe[s] = true
+	r.db.log.Debug("stored keys met on the first-load path: probing later pages", "connector", r.Connector, "stream", string(s))
 }
 
 // RunOptions describe how a run was started.
