@@ -172,11 +172,17 @@ func appendCopyValue(b []byte, v any) ([]byte, error) {
 	return b, fmt.Errorf("cannot encode %T", v)
 }
 
+// copyEscaped marks the bytes COPY text format escapes.
+var copyEscaped = [256]bool{'\\': true, '\n': true, '\r': true, '\t': true}
+
 // appendCopyText appends s escaped for COPY text format.
 func appendCopyText[T string | []byte](b []byte, s T) []byte {
 	clean := true
-	for i := 0; i < len(s) && clean; i++ {
-		clean = s[i] != '\\' && s[i] != '\n' && s[i] != '\r' && s[i] != '\t'
+	for i := 0; i < len(s); i++ {
+		if copyEscaped[s[i]] {
+			clean = false
+			break
+		}
 	}
 	if clean {
 		return append(b, s...)

@@ -138,7 +138,7 @@ func readTabular(st *settings, path string, mtime time.Time, br *bufio.Reader, p
 	}
 	var (
 		m     *mapper
-		keys  [][]byte
+		keys  payloadKeys
 		ncols int
 		r     tabRow
 	)
@@ -156,7 +156,7 @@ func readTabular(st *settings, path string, mtime time.Time, br *bufio.Reader, p
 				if err := pg.room(); err != nil {
 					return err
 				}
-				pg.addReject("", origin(path, line), pe.Error(), tabularPayload(nil, cols))
+				pg.addReject("", origin(path, line), pe.Error(), tabularPayload(payloadKeys{}, cols))
 				continue
 			}
 			names := positionalNames(len(cols))
@@ -206,10 +206,10 @@ func readTabular(st *settings, path string, mtime time.Time, br *bufio.Reader, p
 }
 
 // checkRow reports a column that cannot be stored as text, or "".
-func checkRow(cols []string, keys [][]byte) string {
+func checkRow(cols []string, keys payloadKeys) string {
 	for i, c := range cols {
 		if why := checkText(c); why != "" {
-			return fmt.Sprintf("column %s: %s", strings.TrimSuffix(string(keys[i]), ":"), why)
+			return fmt.Sprintf("column %s: %s", keys.name(i), why)
 		}
 	}
 	return ""
