@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/lib/pq"
 
@@ -29,11 +28,11 @@ import (
 // raw as well.
 
 // newKeys reports whether none of rows' source ids is in the stream's core
-// table (live or tombstoned) and returns the transaction's timestamp. It
+// table (live or tombstoned). It
 // first probes the range between the page's smallest and largest id, which
 // answers with one index lookup when pages come in key order, and looks up
 // every id only when that range holds stored keys.
-func (l *loader) newKeys(ctx context.Context, rows []transform.Row) (bool, time.Time, error) {
+func (l *loader) newKeys(ctx context.Context, rows []transform.Row) (bool, error) {
 	ids := make([]string, len(rows))
 	for i := range rows {
 		ids[i] = rows[i].SourceID
@@ -44,30 +43,18 @@ func (l *loader) newKeys(ctx context.Context, rows []transform.Row) (bool, time.
 	// only run as primary key lookups driven by the page's ids: written as
 	// plain (semi-)joins, stale statistics (no ANALYZE yet during a first
 	// load) made it scan every stored row once per id instead.
-	q := fmt.Sprintf(`SELECT now(),
+	q := fmt.Sprintf(`SELECT
 		EXISTS (SELECT 1 FROM (SELECT min(k) AS lo, max(k) AS hi FROM unnest($2::text[]) k) b,
 			LATERAL (SELECT t.source_id FROM %[1]s t WHERE t.source = $1 AND t.source_id >= b.lo
 				ORDER BY t.source_id LIMIT 1) nearest
 			WHERE nearest.source_id <= b.hi)
 		AND EXISTS (SELECT 1 FROM unnest($2::text[]) k,
 			LATERAL (SELECT 1 FROM %[1]s t WHERE t.source = $1 AND t.source_id = k LIMIT 1) stored)`, l.tab.Name)
-	var (
-		now   time.Time
-		found bool
-	)
-	if err := l.tx.QueryRowContext(ctx, q, l.run.Connector, pq.Array(ids)).Scan(&now, &found); err != nil {
-		return false, now, fmt.Errorf("warehouse: look up %s keys: %w", l.stream, err)
+	var found bool
+	if err := l.tx.QueryRowContext(ctx, q, l.run.Connector, pq.Array(ids)).Scan(&found); err != nil {
+		return false, fmt.Errorf("warehouse: look up %s keys: %w", l.stream, err)
 	}
-	return !found, now, nil
-}
-
-// txTime returns the transaction's timestamp, the synced_at of its rows.
-func (l *loader) txTime(ctx context.Context) (time.Time, error) {
-	var now time.Time
-	if err := l.tx.QueryRowContext(ctx, `SELECT now()`).Scan(&now); err != nil {
-		return now, fmt.Errorf("warehouse: begin %s page: %w", l.stream, err)
-	}
-	return now, nil
+	return !found, nil
 }
 
 // uniqueViolation is PostgreSQL's SQLSTATE for a duplicate key.
@@ -76,11 +63,11 @@ const uniqueViolation = "23505"
 // tryInsertNew runs insertNew under a savepoint. When a key turns out to be
 // stored already it rolls the savepoint back and reports false: the page
 // is then merged in the same transaction.
-func (l *loader) tryInsertNew(ctx context.Context, rows []transform.Row, now time.Time, customers map[string]int64) (bool, error) {
+func (l *loader) tryInsertNew(ctx context.Context, rows []transform.Row, customers map[string]int64) (bool, error) {
 	if _, err := l.tx.ExecContext(ctx, `SAVEPOINT ns_first_load`); err != nil {
 		return false, fmt.Errorf("warehouse: savepoint: %w", err)
 	}
-	err := l.insertNew(ctx, rows, now, customers)
+	err := l.insertNew(ctx, rows, customers)
 	var pqErr *pq.Error
 	switch {
 	case err == nil:
@@ -100,16 +87,17 @@ func (l *loader) tryInsertNew(ctx context.Context, rows []transform.Row, now tim
 
 // insertNew writes rows, whose keys are new, into the core table
 // and raw.records with two COPY streams: the same rows the merge would
-// insert, with now as synced_at and customer_id from customers (linkRefs).
-func (l *loader) insertNew(ctx context.Context, rows []transform.Row, now time.Time, customers map[string]int64) error {
+// insert, with customer_id from customers (linkRefs) and synced_at left
+// to its default, the transaction's timestamp (migration 00011).
+func (l *loader) insertNew(ctx context.Context, rows []transform.Row, customers map[string]int64) error {
 	cols := l.tab.Columns
 	ref := slices.Index(cols, l.tab.CustomerRef)
 	mod := slices.Index(cols, "modified_at")
 	// Values the same for every row, encoded once.
 	source, stream := string(appendCopyText(nil, l.run.Connector)), string(appendCopyText(nil, string(l.stream)))
-	runID, synced := strconv.FormatInt(l.run.ID, 10), string(pq.FormatTimestamp(now))
+	runID := strconv.FormatInt(l.run.ID, 10)
 
-	coreCols := append(append([]string{"source", "source_id"}, cols...), "row_hash", "run_id", "synced_at")
+	coreCols := append(append([]string{"source", "source_id"}, cols...), "row_hash", "run_id")
 	if ref >= 0 {
 		coreCols = append(coreCols, "customer_id")
 	}
@@ -122,7 +110,6 @@ func (l *loader) insertNew(ctx context.Context, rows []transform.Row, now time.T
 		}
 		w.int(row.RowHash)
 		w.raw(runID)
-		w.raw(synced)
 		if ref >= 0 {
 			id, ok := row.Values[ref].(string)
 			if cid, linked := customers[id]; ok && linked {
@@ -136,7 +123,7 @@ func (l *loader) insertNew(ctx context.Context, rows []transform.Row, now time.T
 		return err
 	}
 
-	rawCols := []string{"source", "stream", "source_id", "payload", "payload_hash", "modified_at", "run_id", "synced_at"}
+	rawCols := []string{"source", "stream", "source_id", "payload", "payload_hash", "modified_at", "run_id"}
 	return l.copyIn(ctx, "raw.records", rawCols, len(rows), func(w *copyLine, i int) {
 		row := &rows[i]
 		w.raw(source)
@@ -150,6 +137,5 @@ func (l *loader) insertNew(ctx context.Context, rows []transform.Row, now time.T
 			w.null()
 		}
 		w.raw(runID)
-		w.raw(synced)
 	})
 }

@@ -130,8 +130,8 @@ func TestFirstLoadPath(t *testing.T) {
 		changed = append(changed, orderRec(id, i, "10.00"))
 	}
 	runs := []struct {
-		name  string
-		pages []warehouse.Page
+		name   string
+		pages  []warehouse.Page
 		want   northstar.Counts // orders
 		first  int64            // pages taking the first-load path
 		probed bool             // a first-load COPY met a stored key
@@ -165,6 +165,17 @@ func TestFirstLoadPath(t *testing.T) {
 	var typ string
 	if err := fast.QueryRow(`SELECT order_type FROM core.orders WHERE source_id = 'O0001'`).Scan(&typ); err != nil || typ != oddType {
 		t.Errorf("O0001: order_type %q, %v; want %q", typ, err, oddType)
+	}
+	// synced_at is the storing transaction's timestamp, in core and raw
+	// alike (the first-load path leaves it to the column default).
+	var mismatched, late int
+	if err := fast.QueryRow(`SELECT count(*) FILTER (WHERE r.synced_at <> o.synced_at),
+			count(*) FILTER (WHERE o.synced_at > now() OR o.synced_at < now() - interval '1 hour')
+		FROM core.orders o JOIN raw.records r ON r.source = o.source AND r.stream = 'orders' AND r.source_id = o.source_id`).Scan(&mismatched, &late); err != nil {
+		t.Fatal(err)
+	}
+	if mismatched != 0 || late != 0 {
+		t.Errorf("%d orders whose raw row has another synced_at, %d with an implausible one; want 0 and 0", mismatched, late)
 	}
 	var unlinked, implicit int
 	if err := fast.QueryRow(`SELECT (SELECT count(*) FROM core.orders WHERE customer_id IS NULL),

@@ -94,16 +94,12 @@ func (r *Run) store(ctx context.Context, ss *session, p Page, g *gates) (northst
 	var tProbe, tCopy, tCore time.Duration
 	fresh := false
 	if g.mayBeNew {
-		var now time.Time
 		optimistic := !r.probes(p.Stream)
-		if optimistic {
-			fresh = true
-			now, err = l.txTime(ctx)
-		} else {
-			fresh, now, err = l.newKeys(ctx, p.Rows)
-		}
-		if err != nil {
-			return c, err
+		fresh = true
+		if !optimistic {
+			if fresh, err = l.newKeys(ctx, p.Rows); err != nil {
+				return c, err
+			}
 		}
 		tProbe = time.Since(t0)
 		if fresh {
@@ -111,11 +107,11 @@ func (r *Run) store(ctx context.Context, ss *session, p Page, g *gates) (northst
 				return c, err
 			}
 			if optimistic {
-				if fresh, err = l.tryInsertNew(ctx, p.Rows, now, customers); err == nil && !fresh {
+				if fresh, err = l.tryInsertNew(ctx, p.Rows, customers); err == nil && !fresh {
 					r.probeFrom(p.Stream)
 				}
 			} else {
-				err = l.insertNew(ctx, p.Rows, now, customers)
+				err = l.insertNew(ctx, p.Rows, customers)
 			}
 			if err != nil {
 				return c, err
