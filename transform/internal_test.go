@@ -3,10 +3,13 @@ package transform
 import (
 	"hash/fnv"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/northstar-dev/northstar"
 )
 
 // TestHashesMatchFNV pins the inline row fingerprints to hash/fnv's
@@ -116,6 +119,35 @@ func TestPayloadHashIsXXH64(t *testing.T) {
 	for in, want := range map[string]uint64{"": 0xef46db3751d8e999, "a": 0xd24ec4f1a98c6e5b, "abc": 0x44bc2cf5ad770999} {
 		if got := uint64(hashBytes([]byte(in))); got != want {
 			t.Errorf("hashBytes(%q) = %#x, want %#x", in, got, want)
+		}
+	}
+}
+
+// dayFX is a plain FX (no Quote) whose rate depends on the day.
+type dayFX struct{}
+
+func (dayFX) Rate(_ string, day time.Time) (decimal.Decimal, bool) {
+	return decimal.NewFromInt(int64(day.Day())), true
+}
+
+// TestPlainFXRatesPerRecord: a page of records priced by a plain FX gets
+// each record's own day's rate (quotes are cached per page only when the
+// FX names the rate it used).
+func TestPlainFXRatesPerRecord(t *testing.T) {
+	tr := &Transformer{ReportingCurrency: "USD", FX: dayFX{}}
+	var recs []northstar.Record
+	for _, day := range []string{"2025-01-02", "2025-01-03"} {
+		recs = append(recs, northstar.Record{SourceID: "O" + day, Fields: map[string]string{
+			"ordered_at": day, "amount": "10", "currency": "EUR"}})
+	}
+	rows, rejects := tr.Batch(northstar.Batch{Stream: northstar.StreamOrders, Records: recs})
+	if len(rejects) != 0 || len(rows) != 2 {
+		t.Fatalf("rows %d, rejects %+v", len(rows), rejects)
+	}
+	at := slices.Index(TableFor(northstar.StreamOrders).Columns, "amount_reporting")
+	for i, want := range []string{"20", "30"} {
+		if got := rows[i].Values[at]; got != want {
+			t.Errorf("%s: amount_reporting %v, want %s", recs[i].SourceID, got, want)
 		}
 	}
 }

@@ -150,20 +150,27 @@ func (c *typer) money(amountField, currency string, day time.Time) (any, any, an
 	if c.t.FX == nil {
 		return amount.text, nil, nil, nil, nil
 	}
-	var q Quote
-	if qt, isQuoter := c.t.FX.(Quoter); isQuoter {
-		q, ok = qt.Quote(currency, day)
+	var qt quoted
+	if quoter, isQuoter := c.t.FX.(Quoter); isQuoter {
+		var q Quote
+		if q, ok = quoter.Quote(currency, day); ok {
+			qt = c.quote(currency, q)
+		}
 	} else {
-		q.Rate, ok = c.t.FX.Rate(currency, day)
+		// A plain FX does not say which rate it used: nothing to cache by.
+		var rate decimal.Decimal
+		if rate, ok = c.t.FX.Rate(currency, day); ok {
+			qt = quoted{rate: numberOf(rate)}
+		}
 	}
 	if !ok {
 		return amount.text, nil, nil, nil, nil
 	}
-	qt := c.quote(currency, q)
 	return amount.text, mulText(amount, qt.rate), qt.rate.text, qt.day, qt.source
 }
 
-// quote returns q's texts, from the page's cache when it has them.
+// quote returns q's texts, from the page's cache when it has them: a
+// Quote's currency, day and source identify its rate.
 func (c *typer) quote(currency string, q Quote) quoted {
 	k := quoteKey{currency: currency, day: q.Day, source: q.Source}
 	if qt, ok := c.quotes[k]; ok {
