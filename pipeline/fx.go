@@ -62,6 +62,7 @@ func (e *Engine) runTransformer(ctx context.Context, log *slog.Logger) (*transfo
 	}
 	tr := *e.Transform
 	tr.OrderDay = r.orderDay
+	tr.RunRates = map[string]bool{}
 	return &tr, r
 }
 

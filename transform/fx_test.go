@@ -113,7 +113,7 @@ func TestFXRateRecords(t *testing.T) {
 		{"direct", map[string]string{"day": "2024-03-06", "currency": "EUR", "rate": "1.09"}, ""},
 		{"cross with a known base rate", map[string]string{"day": "2024-03-04", "currency": "CHF", "rate": "1.04", "base": "EUR"}, ""},
 		{"cross without base rate", map[string]string{"day": "2024-03-02", "currency": "CHF", "rate": "1.04", "base": "EUR"},
-			"base: no daily rate of EUR in USD for 2024-03-02 in this page or in the warehouse"},
+			"base: no daily rate of EUR in USD for 2024-03-02 in this run (this page or an earlier one) or in the warehouse"},
 		{"zero rate", map[string]string{"day": "2024-03-06", "currency": "EUR", "rate": "0"}, "rate: 0 is not a positive rate"},
 		{"negative rate", map[string]string{"day": "2024-03-06", "currency": "EUR", "rate": "-1.1"}, "rate: -1.1 is not a positive rate"},
 		{"float garbage", map[string]string{"day": "2024-03-06", "currency": "EUR", "rate": "1,09"}, `rate: "1,09" is not a decimal number`},

@@ -63,6 +63,11 @@ type Transformer struct {
 	// its order's day; without it (or when the order is unknown) a line is
 	// priced at the config rate and re-priced after the run.
 	OrderDay func(orderSourceID string) (time.Time, bool)
+	// RunRates, when set, collects the direct daily rates typed in earlier
+	// fx_rates pages of the run, so that a cross rate may rely on its
+	// base's rate from an earlier page (they commit in order, before it).
+	// It belongs to one run: pages of a run are typed one after another.
+	RunRates map[string]bool
 }
 
 // Batch types every record of b. Records that fail are returned as
@@ -91,7 +96,25 @@ func (t *Transformer) Batch(b northstar.Batch) ([]Row, []northstar.Reject) {
 		}
 		rows = append(rows, row)
 	}
+	if b.Stream == northstar.StreamFXRates && t.RunRates != nil {
+		t.noteRates(rows)
+	}
 	return rows, rejects
+}
+
+// noteRates adds the direct rates among typed fx_rates rows to RunRates.
+func (t *Transformer) noteRates(rows []Row) {
+	for _, row := range rows {
+		if row.Deleted {
+			continue
+		}
+		// Values: day, currency, base, rate, modified_at (see tables).
+		day, _ := row.Values[0].(string)
+		cur, _ := row.Values[1].(string)
+		if base, _ := row.Values[2].(string); base == t.ReportingCurrency && day != "" && cur != "" {
+			t.RunRates[rateKeyText(cur, day)] = true
+		}
+	}
 }
 
 func reject(r northstar.Record, reason string) northstar.Reject {

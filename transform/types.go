@@ -217,16 +217,17 @@ func (c *typer) fxRate() []any {
 	case cur == rep:
 		c.fail("currency", "%s is the reporting currency; give the rate of %s instead (1 %s = x %s, base %s)", cur, base, base, rep, rep)
 	case base != rep && !c.knownRate(base, day):
-		c.fail("base", "no daily rate of %s in %s for %s in this page or in the warehouse: a cross rate (base %s) needs the base's own rate of the same day (or quote %s in %s directly)",
+		c.fail("base", "no daily rate of %s in %s for %s in this run (this page or an earlier one) or in the warehouse: a cross rate (base %s) needs the base's own rate of the same day (or quote %s in %s directly)",
 			base, rep, day.Format(time.DateOnly), base, cur, rep)
 	}
 	return []any{day.Format(time.DateOnly), cur, base, rate.String(), c.time("modified_at")}
 }
 
 // knownRate reports whether currency has a daily rate in the reporting
-// currency on day, in the page or in the loaded daily rates.
+// currency on day, in the page, in an earlier page of the run or in the
+// loaded daily rates.
 func (c *typer) knownRate(currency string, day time.Time) bool {
-	if c.page[rateKey(currency, day)] {
+	if key := rateKey(currency, day); c.page[key] || c.t.RunRates[key] {
 		return true
 	}
 	if d, ok := c.t.FX.(*DailyFX); ok {
@@ -237,7 +238,11 @@ func (c *typer) knownRate(currency string, day time.Time) bool {
 }
 
 func rateKey(currency string, day time.Time) string {
-	return currency + "|" + day.Format(time.DateOnly)
+	return rateKeyText(currency, day.Format(time.DateOnly))
+}
+
+func rateKeyText(currency, day string) string {
+	return currency + "|" + day
 }
 
 // pageRates returns the direct rates (base empty or the reporting

@@ -50,6 +50,11 @@ func newFXCase(t *testing.T) *fxCase {
       fx_rates:
         path: treasury/*.csv
         fields: { day: Date, currency: Ccy, rate: Rate, base: Base }
+  - name: paged
+    type: file
+    file: { page_size: 2 }
+    streams:
+      fx_rates: { path: paged/rates.csv }
 `
 	cfg, err := config.Parse(filepath.Join(c.dir, "northstar.yaml"), []byte(doc), nil, map[string]config.Kind{"file": config.KindFunc(file.Validate)})
 	if err != nil {
@@ -318,7 +323,7 @@ day,currency,rate,base
 		got = append(got, id+": "+reason)
 	}
 	want := []string{
-		"CHF:2024-03-01: base: no daily rate of GBP in USD for 2024-03-01 in this page or in the warehouse: a cross rate (base GBP) needs the base's own rate of the same day (or quote CHF in USD directly)",
+		"CHF:2024-03-01: base: no daily rate of GBP in USD for 2024-03-01 in this run (this page or an earlier one) or in the warehouse: a cross rate (base GBP) needs the base's own rate of the same day (or quote CHF in USD directly)",
 		`DKK:03/01/2024: day: "03/01/2024" is not a date (want 2006-01-02, 20060102 or a timestamp)`,
 		"GBP:2024-03-01: rate: -1.2 is not a positive rate",
 		`SEK:2024-03-01: rate: "abc" is not a decimal number`,
@@ -329,5 +334,44 @@ day,currency,rate,base
 	var n int
 	if err := c.db.QueryRow(`SELECT count(*) FROM ops.fx_rates WHERE currency = 'EUR' AND rate = 1.08 AND source = 'shop'`).Scan(&n); err != nil || n != 1 {
 		t.Errorf("good rate: %d %v", n, err)
+	}
+}
+
+// TestCrossRateAcrossPages: a cross rate may rely on its base's rate from
+// an earlier page of the same run (a rates file longer than one page); a
+// base that only comes in a later page is still refused.
+func TestCrossRateAcrossPages(t *testing.T) {
+	c := newFXCase(t)
+	c.write("paged/rates.csv", `
+day,currency,rate,base
+2024-03-01,EUR,1.08,
+2024-03-04,EUR,1.09,
+2024-03-01,CHF,1.04,EUR
+2024-03-04,CHF,1.05,GBP
+2024-03-04,GBP,1.27,
+`)
+	c.sync("paged", nil)
+	var reasons []string
+	rows, err := c.db.Query(`SELECT source_id || ': ' || reason FROM ops.rejected_records WHERE connector = 'paged' ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r string
+		if err := rows.Scan(&r); err != nil {
+			t.Fatal(err)
+		}
+		reasons = append(reasons, r)
+	}
+	if len(reasons) != 1 || !strings.HasPrefix(reasons[0], "CHF:2024-03-04: base: no daily rate of GBP") {
+		t.Errorf("rejects %q, want only CHF:2024-03-04 (its base GBP comes in a later page)", reasons)
+	}
+	var rate string
+	if err := c.db.QueryRow(`SELECT rate::text FROM ops.fx_rates WHERE currency = 'CHF' AND day = '2024-03-01'`).Scan(&rate); err != nil {
+		t.Fatal(err)
+	}
+	if !decimal.RequireFromString(rate).Equal(decimal.RequireFromString("1.1232")) { // 1.04 × EUR's 1.08
+		t.Errorf("CHF on 2024-03-01: %s, want 1.1232", rate)
 	}
 }
