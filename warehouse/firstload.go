@@ -28,10 +28,10 @@ import (
 // raw as well.
 
 // newKeys reports whether none of rows' source ids is in the stream's core
-// table (live or tombstoned). It
-// first probes the range between the page's smallest and largest id, which
-// answers with one index lookup when pages come in key order, and looks up
-// every id only when that range holds stored keys.
+// table (live or tombstoned). It first probes the range between the page's
+// smallest and largest id, which answers with one index lookup when pages
+// come in key order, and looks up every id only when that range holds
+// stored keys.
 func (l *loader) newKeys(ctx context.Context, rows []transform.Row) (bool, error) {
 	ids := make([]string, len(rows))
 	for i := range rows {
