@@ -187,3 +187,37 @@ func TestFirstLoadPath(t *testing.T) {
 		t.Errorf("%d orders without customer_id, %d implicit links of C005; want 0 and 1", unlinked, implicit)
 	}
 }
+
+// TestLargePageRoundTrip: a page spanning many COPY chunks (the loader
+// hands lib/pq its chunk buffer without copying it, then reuses it) stores
+// every value exactly, on the first-load path and through the merge.
+func TestLargePageRoundTrip(t *testing.T) {
+	for _, merge := range []bool{false, true} {
+		db, _ := whtest.New(t)
+		const n = 6000 // ≈ 1.5 MB of COPY text for core and raw: about 25 chunks each
+		recs := make([]northstar.Record, n)
+		want := decimal.Zero
+		for i := range recs {
+			amount := decimal.New(int64(i*7919%100000), -2)
+			want = want.Add(amount)
+			recs[i] = orderRec(fmt.Sprintf("L%05d", i), i, amount.StringFixed(2))
+			recs[i].Fields["note"] = strings.Repeat("x", i%97)
+		}
+		counts, first, _ := load(t, db, merge, page(t, northstar.StreamOrders, recs...))
+		if counts.Inserted != n || (first == 1) == merge {
+			t.Fatalf("merge=%v: counts %+v, %d first-load pages", merge, counts, first)
+		}
+		var sum string
+		var rows, badIDs, badPayloads int
+		if err := db.QueryRow(`SELECT sum(amount)::text, count(*),
+				count(*) FILTER (WHERE source_id !~ '^L[0-9]{5}$'),
+				(SELECT count(*) FROM raw.records r
+					WHERE length(r.payload->>'note') IS DISTINCT FROM substr(r.source_id, 2)::int % 97)
+			FROM core.orders`).Scan(&sum, &rows, &badIDs, &badPayloads); err != nil {
+			t.Fatal(err)
+		}
+		if got := decimal.RequireFromString(sum); !got.Equal(want) || rows != n || badIDs != 0 || badPayloads != 0 {
+			t.Errorf("merge=%v: sum %s (want %s), %d rows, %d bad ids, %d raw payloads not their record's", merge, got, want, rows, badIDs, badPayloads)
+		}
+	}
+}
