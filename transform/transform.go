@@ -132,8 +132,8 @@ func (t *Transformer) Record(s northstar.Stream, r northstar.Record) (Row, error
 
 // pageState is what typing a page shares between its records.
 type pageState struct {
-	rates  map[string]bool     // the direct rates of an fx_rates page (see pageRates)
-	quotes map[quoteKey]quoted // FX quotes already used in the page
+	rates  map[string]bool     // direct rates of an fx_rates page, by rateKey: a cross rate may use them
+	quotes map[quoteKey]quoted // FX quotes already used in the page (nil: not cached)
 }
 
 // record types one record of a page.
@@ -181,7 +181,7 @@ func (t *Transformer) record(s northstar.Stream, r northstar.Record, pg pageStat
 		row.RowHash = hashValues(row.Values, nil, true)
 		return row, nil
 	}
-	c := typer{f: r.Fields, t: t, page: pg.rates, quotes: pg.quotes}
+	c := typer{f: r.Fields, t: t, pg: pg}
 	var vals []any
 	switch s {
 	case northstar.StreamFXRates:

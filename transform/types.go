@@ -16,11 +16,7 @@ type typer struct {
 	f   map[string]string
 	t   *Transformer
 	err error
-	// page holds the direct daily rates of the page being typed (fx_rates
-	// only), keyed by rateKey: a cross rate may use them.
-	page map[string]bool
-	// quotes caches the text of the FX quotes used in the page (nil: none).
-	quotes map[quoteKey]quoted
+	pg  pageState // what the record's page shares (zero for a lone record)
 }
 
 // quoteKey identifies one FX quote within a page.
@@ -173,15 +169,15 @@ func (c *typer) money(amountField, currency string, day time.Time) (any, any, an
 // Quote's currency, day and source identify its rate.
 func (c *typer) quote(currency string, q Quote) quoted {
 	k := quoteKey{currency: currency, day: q.Day, source: q.Source}
-	if qt, ok := c.quotes[k]; ok {
+	if qt, ok := c.pg.quotes[k]; ok {
 		return qt
 	}
 	qt := quoted{rate: numberOf(q.Rate), source: nilIfEmpty(q.Source)}
 	if !q.Day.IsZero() {
 		qt.day = q.Day.Format(time.DateOnly)
 	}
-	if c.quotes != nil {
-		c.quotes[k] = qt
+	if c.pg.quotes != nil {
+		c.pg.quotes[k] = qt
 	}
 	return qt
 }
@@ -227,7 +223,7 @@ func (c *typer) fxRate() []any {
 // currency on day, in the page, in an earlier page of the run or in the
 // loaded daily rates.
 func (c *typer) knownRate(currency string, day time.Time) bool {
-	if key := rateKey(currency, day); c.page[key] || c.t.RunRates[key] {
+	if key := rateKey(currency, day); c.pg.rates[key] || c.t.RunRates[key] {
 		return true
 	}
 	if d, ok := c.t.FX.(*DailyFX); ok {

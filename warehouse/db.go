@@ -13,7 +13,7 @@ import (
 	"strings"
 
 	"github.com/jmoiron/sqlx"
-	_ "github.com/lib/pq" // PostgreSQL driver
+	"github.com/lib/pq" // also the database/sql driver
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 )
@@ -125,3 +125,15 @@ func redactErr(err error, dsn string) error {
 
 // isNoRows reports sql.ErrNoRows.
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// PostgreSQL error codes (SQLSTATE) the warehouse reacts to.
+const (
+	uniqueViolation  pq.ErrorCode = "23505"
+	deadlockDetected pq.ErrorCode = "40P01"
+)
+
+// isSQLState reports whether err is a PostgreSQL error with SQLSTATE code.
+func isSQLState(err error, code pq.ErrorCode) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr) && pqErr.Code == code
+}

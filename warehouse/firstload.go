@@ -2,7 +2,6 @@ package warehouse
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -57,9 +56,6 @@ func (l *loader) newKeys(ctx context.Context, rows []transform.Row) (bool, error
 	return !found, nil
 }
 
-// uniqueViolation is PostgreSQL's SQLSTATE for a duplicate key.
-const uniqueViolation = "23505"
-
 // tryInsertNew runs insertNew under a savepoint. When a key turns out to be
 // stored already it rolls the savepoint back and reports false: the page
 // is then merged in the same transaction.
@@ -68,14 +64,13 @@ func (l *loader) tryInsertNew(ctx context.Context, rows []transform.Row, custome
 		return false, fmt.Errorf("warehouse: savepoint: %w", err)
 	}
 	err := l.insertNew(ctx, rows, customers)
-	var pqErr *pq.Error
 	switch {
 	case err == nil:
 		if _, err := l.tx.ExecContext(ctx, `RELEASE SAVEPOINT ns_first_load`); err != nil {
 			return false, fmt.Errorf("warehouse: release savepoint: %w", err)
 		}
 		return true, nil
-	case errors.As(err, &pqErr) && pqErr.Code == uniqueViolation:
+	case isSQLState(err, uniqueViolation):
 		if _, err := l.tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT ns_first_load`); err != nil {
 			return false, fmt.Errorf("warehouse: roll back first-load copy: %w", err)
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -391,8 +390,7 @@ func (r *Run) Reprice(ctx context.Context, s FXSettings, run *RunScope) (Reprice
 func (r *Run) execRetry(ctx context.Context, q string, args ...any) (int64, error) {
 	for attempt := 1; ; attempt++ {
 		res, err := r.conn.ExecContext(ctx, q, args...)
-		var pqErr *pq.Error
-		if err != nil && attempt < 3 && errors.As(err, &pqErr) && pqErr.Code == "40P01" {
+		if attempt < 3 && isSQLState(err, deadlockDetected) {
 			continue
 		}
 		if err != nil {
